@@ -1,0 +1,185 @@
+// Configuration is read once, here, from the environment; validated with zod; and passed down as a
+// typed object. Nothing else in vought reads process.env (STYLE habit 6).
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'config.invalid';
+  constructor(
+    /** The environment variable at fault, named in the one line an operator reads. */
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}` },
+  );
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bytes = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|k|mb|m|gb|g|tb|t)?$/i, 'must be a size such as 512mb or 2gb')
+  .transform(parseBytes);
+
+/** "512mb" → 536870912. Binary units, as operators expect for memory budgets. */
+export function parseBytes(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  if (!match) throw new Error(`not a size: ${text}`);
+  const unit = (match[2] ?? '').toLowerCase().replace(/b$/, '') || 'b';
+  const scale: Record<string, number> = { b: 1, '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+  const factor = scale[unit];
+  if (factor === undefined) throw new Error(`unknown unit in ${text}`);
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** Each variable: its schema and default. The README's table is generated from this list. */
+export const variables = {
+  PORT: { schema: port, default: '8080', doc: "origin's HTTP port" },
+  EDGE_PORT: { schema: port, default: '8081', doc: "edge's HTTP port" },
+  ENCODER_PORT: { schema: port, default: '8082', doc: "encoder's HTTP port (health, readiness, metrics)" },
+  VOUGHT_HOST: { schema: z.string().min(1), default: '0.0.0.0', doc: 'address the services listen on' },
+  VOUGHT_PUBLIC_URL: { schema: url(['http:', 'https:']).optional(), default: undefined, doc: 'public base URL of the origin (used in printed links and upload locations)' },
+  VOUGHT_DATA_DIR: { schema: z.string().min(1), default: './data', doc: 'where embedded defaults keep their files' },
+  VOUGHT_STORAGE: { schema: z.enum(['fs', 's3']), default: 'fs', doc: '`fs` or `s3`' },
+  VOUGHT_S3_ENDPOINT: { schema: url(['http:', 'https:']).optional(), default: undefined, doc: 'S3 or MinIO endpoint (unset: AWS)' },
+  VOUGHT_S3_REGION: { schema: z.string().min(1), default: 'us-east-1', doc: 'S3 region' },
+  VOUGHT_S3_BUCKET: { schema: z.string().min(3).optional(), default: undefined, doc: 'S3 bucket (required with VOUGHT_STORAGE=s3)' },
+  VOUGHT_S3_ACCESS_KEY: { schema: z.string().min(1).optional(), default: undefined, doc: 'S3 access key (unset: the SDK default chain)' },
+  VOUGHT_S3_SECRET_KEY: { schema: z.string().min(1).optional(), default: undefined, doc: 'S3 secret key' },
+  VOUGHT_S3_FORCE_PATH_STYLE: { schema: bool, default: 'true', doc: 'path-style S3 URLs (MinIO and most S3-compatible servers need them)' },
+  VOUGHT_REDIS_URL: { schema: url(['redis:', 'rediss:']).optional(), default: undefined, doc: 'Redis for the shared cache (unset: in-process)' },
+  VOUGHT_CACHE_BYTES: { schema: bytes, default: '256mb', doc: 'byte budget of the in-process LRU' },
+  VOUGHT_NATS_URL: { schema: url(['nats:', 'tls:', 'ws:', 'wss:']).optional(), default: undefined, doc: 'NATS JetStream for jobs and invalidations (unset: in-process)' },
+  VOUGHT_DATABASE_URL: { schema: url(['postgres:', 'postgresql:']).optional(), default: undefined, doc: '`postgres://...` for the catalog (unset: SQLite in the data dir)' },
+  VOUGHT_EDGE_UPSTREAM: { schema: z.string().optional(), default: undefined, doc: 'comma-separated origin (or shield) URLs for an edge (unset: origin on this host)' },
+  VOUGHT_FFMPEG: { schema: z.string().min(1).optional(), default: undefined, doc: 'ffmpeg binary (unset: PATH, then @ffmpeg-installer/ffmpeg)' },
+  VOUGHT_FFPROBE: { schema: z.string().min(1).optional(), default: undefined, doc: 'ffprobe binary (unset: PATH, then @ffprobe-installer/ffprobe)' },
+  VOUGHT_ENCODER_CONCURRENCY: { schema: positiveInt, default: '1', doc: 'encode jobs one encoder runs at once' },
+  VOUGHT_MAX_UPLOAD_BYTES: { schema: bytes, default: '20gb', doc: 'largest accepted upload (413 beyond)' },
+  VOUGHT_JWT_ISSUER: { schema: z.string().min(1), default: 'vought', doc: 'expected `iss` of bearer tokens' },
+  VOUGHT_JWT_AUDIENCE: { schema: z.string().min(1), default: 'vought', doc: 'expected `aud` of bearer tokens' },
+  VOUGHT_OIDC_ISSUER: { schema: url(['http:', 'https:']).optional(), default: undefined, doc: 'OIDC issuer URL: its JWKS (found by discovery) verifies tokens (unset: the dev HS256 key)' },
+  VOUGHT_ROLES_CLAIM: { schema: z.string().min(1), default: 'roles', doc: 'claim path holding roles, e.g. `realm_access.roles`' },
+  VOUGHT_LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', doc: 'pino log level' },
+  VOUGHT_WORKERS: { schema: z.coerce.number().int().min(0), default: '0', doc: 'origin worker processes (0: one per core)' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { schema: url(['http:', 'https:']).optional(), default: undefined, doc: 'OTLP/HTTP collector for traces (unset: tracing off)' },
+  OTEL_SERVICE_NAME: { schema: z.string().min(1).optional(), default: undefined, doc: 'service name on traces (default: vought-origin, vought-encoder, ...)' },
+} as const;
+
+type Variables = typeof variables;
+type Raw = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
+
+export interface StorageConfig {
+  kind: 'fs' | 's3';
+  /** Root directory of the fs store. */
+  root: string;
+  s3: {
+    endpoint: string | undefined;
+    region: string;
+    bucket: string | undefined;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+    forcePathStyle: boolean;
+  };
+}
+
+export interface Config {
+  host: string;
+  ports: { origin: number; edge: number; encoder: number };
+  publicUrl: string | undefined;
+  dataDir: string;
+  storage: StorageConfig;
+  cache: { redisUrl: string | undefined; memoryBytes: number };
+  bus: { natsUrl: string | undefined };
+  catalog: { databaseUrl: string | undefined; sqlitePath: string };
+  edge: { upstreams: string[] };
+  ffmpeg: { ffmpeg: string | undefined; ffprobe: string | undefined };
+  encoder: { concurrency: number };
+  uploads: { maxBytes: number };
+  auth: { issuer: string; audience: string; oidcIssuer: string | undefined; rolesClaim: string; keyDir: string };
+  log: { level: Raw['VOUGHT_LOG_LEVEL'] };
+  origin: { workers: number };
+  otel: { endpoint: string | undefined; serviceName: string | undefined };
+}
+
+/**
+ * Parses and validates every variable. Throws ConfigError naming the first bad variable; services
+ * print its one line and exit.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw = {} as Record<string, unknown>;
+  for (const [name, spec] of Object.entries(variables)) {
+    const given = env[name];
+    const value = given === undefined || given === '' ? spec.default : given;
+    const parsed = (spec.schema as z.ZodType).safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(name, `${issue?.message ?? 'invalid value'} (got ${JSON.stringify(given)})`);
+    }
+    raw[name] = parsed.data;
+  }
+  const r = raw as Raw;
+  if (r.VOUGHT_STORAGE === 's3' && !r.VOUGHT_S3_BUCKET) {
+    throw new ConfigError('VOUGHT_S3_BUCKET', 'required when VOUGHT_STORAGE=s3');
+  }
+  if ((r.VOUGHT_S3_ACCESS_KEY === undefined) !== (r.VOUGHT_S3_SECRET_KEY === undefined)) {
+    throw new ConfigError('VOUGHT_S3_SECRET_KEY', 'VOUGHT_S3_ACCESS_KEY and VOUGHT_S3_SECRET_KEY go together');
+  }
+  const dataDir = path.resolve(r.VOUGHT_DATA_DIR);
+  const upstreams = (r.VOUGHT_EDGE_UPSTREAM ?? `http://127.0.0.1:${r.PORT}`)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const upstream of upstreams) {
+    const ok = url(['http:', 'https:']).safeParse(upstream);
+    if (!ok.success) throw new ConfigError('VOUGHT_EDGE_UPSTREAM', `not an http(s) URL: ${upstream}`);
+  }
+  return {
+    host: r.VOUGHT_HOST,
+    ports: { origin: r.PORT, edge: r.EDGE_PORT, encoder: r.ENCODER_PORT },
+    publicUrl: r.VOUGHT_PUBLIC_URL?.replace(/\/$/, ''),
+    dataDir,
+    storage: {
+      kind: r.VOUGHT_STORAGE,
+      root: path.join(dataDir, 'objects'),
+      s3: {
+        endpoint: r.VOUGHT_S3_ENDPOINT,
+        region: r.VOUGHT_S3_REGION,
+        bucket: r.VOUGHT_S3_BUCKET,
+        accessKeyId: r.VOUGHT_S3_ACCESS_KEY,
+        secretAccessKey: r.VOUGHT_S3_SECRET_KEY,
+        forcePathStyle: r.VOUGHT_S3_FORCE_PATH_STYLE,
+      },
+    },
+    cache: { redisUrl: r.VOUGHT_REDIS_URL, memoryBytes: r.VOUGHT_CACHE_BYTES },
+    bus: { natsUrl: r.VOUGHT_NATS_URL },
+    catalog: { databaseUrl: r.VOUGHT_DATABASE_URL, sqlitePath: path.join(dataDir, 'catalog.sqlite') },
+    edge: { upstreams },
+    ffmpeg: { ffmpeg: r.VOUGHT_FFMPEG, ffprobe: r.VOUGHT_FFPROBE },
+    encoder: { concurrency: r.VOUGHT_ENCODER_CONCURRENCY },
+    uploads: { maxBytes: r.VOUGHT_MAX_UPLOAD_BYTES },
+    auth: {
+      issuer: r.VOUGHT_JWT_ISSUER,
+      audience: r.VOUGHT_JWT_AUDIENCE,
+      oidcIssuer: r.VOUGHT_OIDC_ISSUER,
+      rolesClaim: r.VOUGHT_ROLES_CLAIM,
+      keyDir: path.join(dataDir, 'keys'),
+    },
+    log: { level: r.VOUGHT_LOG_LEVEL },
+    origin: { workers: r.VOUGHT_WORKERS },
+    otel: { endpoint: r.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: r.OTEL_SERVICE_NAME },
+  };
+}
