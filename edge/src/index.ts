@@ -1,0 +1,1 @@
+export { startEdge, type RunningEdge } from './edge-service.ts';

@@ -1,0 +1,276 @@
+// The control API (issue 6): videos, search, related, events, playback tokens, uploads, and the
+// OpenAPI 3.1 document generated from the route schemas.
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { type Principal, signPlaybackToken } from '@vought/auth';
+import { subjects, type VideoEvent } from '@vought/bus';
+import type { Video, Visibility } from '@vought/catalog';
+import type { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { OriginDeps } from '../app.ts';
+import { ApiError } from '../http/api-error.ts';
+import {
+  CreateVideoSchema,
+  ErrorSchema,
+  IdParamSchema,
+  ListQuerySchema,
+  PatchVideoSchema,
+  PlaybackTokenRequestSchema,
+  PlaybackTokenSchema,
+  VideoPageSchema,
+  VideoSchema,
+} from './api-schemas.ts';
+import { authenticate, requirePermission } from './auth-middleware.ts';
+import { docsPage } from './docs-page.ts';
+import { CatalogRecommender, type Recommender } from './recommender.ts';
+import { mountUploads } from './upload-routes.ts';
+import { VideoService } from './video-service.ts';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = {
+  400: json(ErrorSchema, 'invalid input'),
+  401: json(ErrorSchema, 'no or bad token'),
+  403: json(ErrorSchema, 'not allowed'),
+  404: json(ErrorSchema, 'no such video'),
+} as const;
+
+export function toApiVideo(video: Video): z.infer<typeof VideoSchema> {
+  const base = `/v1/videos/${video.id}`;
+  return {
+    id: video.id,
+    owner: video.owner,
+    title: video.title,
+    description: video.description,
+    tags: video.tags,
+    visibility: video.visibility,
+    status: video.status,
+    error: video.error,
+    duration: video.duration,
+    renditions: video.renditions as z.infer<typeof VideoSchema>['renditions'],
+    createdAt: video.createdAt,
+    updatedAt: video.updatedAt,
+    links: { self: base, hls: `${base}/hls/master.m3u8`, dash: `${base}/dash/manifest.mpd`, upload: `${base}/source`, events: `${base}/events` },
+  };
+}
+
+export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender = new CatalogRecommender(deps.catalog)): void {
+  const api = new OpenAPIHono({
+    // One error shape for validation failures too, naming the field at fault.
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        const field = issue?.path.join('.') || 'body';
+        throw new ApiError('http.bad_request', `${field}: ${issue?.message ?? 'invalid'}`, { parameter: field });
+      }
+    },
+  });
+  const videos = new VideoService(deps);
+  const optionalAuth = authenticate(deps, { required: false });
+
+  /** Private videos exist only for their owner and admins: others get the same 404 as for nothing. */
+  const readableBy = async (principal: Principal | null, id: string): Promise<Video> => {
+    const video = await deps.catalog.findVideo(id);
+    if (!video) throw new ApiError('http.not_found', `no video ${id}`);
+    if (video.visibility === 'private') {
+      const allowed = principal && (principal.role === 'admin' || principal.sub === video.owner);
+      if (!allowed) throw new ApiError('http.not_found', `no video ${id}`);
+    }
+    return video;
+  };
+
+  api.use('/v1/videos', optionalAuth);
+  api.use('/v1/videos/*', optionalAuth);
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/videos',
+      summary: 'Create a video (then upload its source)',
+      security: [{ bearer: [] }],
+      request: { body: { content: { 'application/json': { schema: CreateVideoSchema } }, required: true } },
+      responses: { 201: json(VideoSchema.extend({}), 'created; upload with tus at /v1/uploads or PUT links.upload'), ...errors },
+    }),
+    async (c) => {
+      const principal = requirePermission(c.get('principal'), 'video.create');
+      const body = c.req.valid('json');
+      const video = await videos.create({ owner: principal.sub, title: body.title, description: body.description, tags: body.tags, visibility: body.visibility });
+      c.header('location', `/v1/videos/${video.id}`);
+      return c.json(
+        {
+          ...toApiVideo(video),
+          upload: {
+            tus: '/v1/uploads',
+            tusMetadata: `video_id ${Buffer.from(video.id).toString('base64')}`,
+            put: `/v1/videos/${video.id}/source`,
+          },
+        },
+        201,
+      );
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/videos',
+      summary: 'List and search videos',
+      description:
+        'Full-text search over title, description and tags (every word must match; the last is a prefix), filters, cursor pagination in a stable order (newest first). Unlisted and private videos never appear, except your own with owner=me.',
+      request: { query: ListQuerySchema },
+      responses: { 200: json(VideoPageSchema, 'a page of videos'), ...errors },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const principal = c.get('principal');
+      let owner = query.owner;
+      let visibility: Visibility[] = ['public'];
+      if (owner === 'me') {
+        if (!principal) throw new ApiError('http.bad_request', 'owner=me needs a token', { parameter: 'owner' });
+        owner = principal.sub;
+      }
+      if (owner && principal && (principal.role === 'admin' || principal.sub === owner)) visibility = ['public', 'unlisted', 'private'];
+      const page = await deps.catalog.listVideos({
+        ...(query.q ? { q: query.q } : {}),
+        ...(query.tag ? { tag: query.tag } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(owner ? { owner } : {}),
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        visibility,
+        limit: query.limit,
+      });
+      return c.json({ items: page.items.map(toApiVideo), nextCursor: page.nextCursor }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/videos/{id}',
+      summary: 'Get a video',
+      request: { params: IdParamSchema },
+      responses: { 200: json(VideoSchema, 'the video'), ...errors },
+    }),
+    async (c) => c.json(toApiVideo(await readableBy(c.get('principal'), c.req.valid('param').id)), 200),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/videos/{id}',
+      summary: 'Change title, description, tags or visibility',
+      security: [{ bearer: [] }],
+      request: { params: IdParamSchema, body: { content: { 'application/json': { schema: PatchVideoSchema } }, required: true } },
+      responses: { 200: json(VideoSchema, 'the changed video'), 409: json(ErrorSchema, 'changed concurrently; retry'), ...errors },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      const video = await readableBy(principal, c.req.valid('param').id);
+      requirePermission(principal, 'video.update', video);
+      const body = c.req.valid('json');
+      const patch = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+      return c.json(toApiVideo(await videos.update(video, patch)), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/videos/{id}',
+      summary: 'Delete a video, every stored object, and every cached copy',
+      security: [{ bearer: [] }],
+      request: { params: IdParamSchema },
+      responses: { 204: { description: 'deleted' }, ...errors },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      const video = await readableBy(principal, c.req.valid('param').id);
+      requirePermission(principal, 'video.delete', video);
+      await videos.remove(video);
+      return c.body(null, 204);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/videos/{id}/related',
+      summary: 'Related videos (baseline recommender: shared tags, then title similarity)',
+      request: { params: IdParamSchema, query: ListQuerySchema.pick({ limit: true }) },
+      responses: { 200: json(VideoPageSchema, 'related public videos'), ...errors },
+    }),
+    async (c) => {
+      const video = await readableBy(c.get('principal'), c.req.valid('param').id);
+      const items = await recommender.related(video, c.req.valid('query').limit);
+      return c.json({ items: items.map(toApiVideo), nextCursor: null }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/videos/{id}/playback-tokens',
+      summary: 'A signed playback token for one video (needed for private videos)',
+      security: [{ bearer: [] }],
+      request: { params: IdParamSchema, body: { content: { 'application/json': { schema: PlaybackTokenRequestSchema } }, required: false } },
+      responses: { 201: json(PlaybackTokenSchema, 'the token and ready-made URLs'), ...errors },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      const video = await readableBy(principal, c.req.valid('param').id);
+      requirePermission(principal, 'playback-token.create', video);
+      const ttlSeconds = (await c.req.json().catch(() => ({})))?.ttlSeconds ?? 3600;
+      const parsed = PlaybackTokenRequestSchema.safeParse({ ttlSeconds });
+      if (!parsed.success) throw new ApiError('http.bad_request', `ttlSeconds: ${parsed.error.issues[0]?.message}`, { parameter: 'ttlSeconds' });
+      const { token, expiresAt } = await signPlaybackToken(deps.keys, { videoId: video.id, ttlSeconds: parsed.data.ttlSeconds, ...(principal ? { sub: principal.sub } : {}) });
+      const q = `?token=${encodeURIComponent(token)}`;
+      return c.json(
+        { token, expiresAt: new Date(expiresAt * 1000).toISOString(), hls: `/v1/videos/${video.id}/hls/master.m3u8${q}`, dash: `/v1/videos/${video.id}/dash/manifest.mpd${q}` },
+        201,
+      );
+    },
+  );
+
+  // Server-Sent Events: the video's status and progress as they happen (first the current status).
+  api.get('/v1/videos/:id/events', async (c) => {
+    const video = await readableBy(c.get('principal'), c.req.param('id'));
+    return streamSSE(c, async (stream) => {
+      const queue: VideoEvent[] = [{ type: 'video.status', version: 1, videoId: video.id, status: video.status, at: video.updatedAt, ...(video.error ? { error: video.error } : {}) }];
+      let wake: (() => void) | undefined;
+      const subscription = await deps.bus.subscribe<VideoEvent>(subjects.videoEvents(video.id), ({ data }) => {
+        queue.push(data);
+        wake?.();
+      });
+      stream.onAbort(() => wake?.());
+      let id = 0;
+      try {
+        while (!stream.aborted && !stream.closed) {
+          const event = queue.shift();
+          if (event) {
+            await stream.writeSSE({ id: String(++id), event: event.type, data: JSON.stringify(event) });
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 15_000).unref();
+          });
+          if (queue.length === 0 && !stream.aborted) await stream.write(': keep-alive\n\n');
+        }
+      } finally {
+        await subscription.unsubscribe();
+      }
+    });
+  });
+
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'vought API',
+      version: '1',
+      description: 'Control API of vought. Delivery: /v1/videos/{id}/hls/master.m3u8 and /v1/videos/{id}/dash/manifest.mpd. Uploads: tus 1.0 at /v1/uploads.',
+    },
+  });
+  api.get('/docs', (c) => c.html(docsPage()));
+
+  mountUploads(app, deps, videos);
+  app.route('/', api);
+}

@@ -1,0 +1,94 @@
+// Schemas of the control API: they validate requests once at the boundary (STYLE habit 9) and
+// generate the OpenAPI 3.1 document at /openapi.json.
+import { z } from '@hono/zod-openapi';
+
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string().openapi({ example: 'catalog.not_found' }), message: z.string() }).passthrough() })
+  .openapi('Error');
+
+const tag = z.string().trim().min(1).max(40).regex(/^[\p{L}\p{N} _.-]+$/u, 'tags are letters, digits, spaces, _ . -');
+
+export const VisibilitySchema = z.enum(['public', 'unlisted', 'private']).openapi('Visibility');
+export const StatusSchema = z.enum(['waiting_upload', 'uploading', 'queued', 'processing', 'ready', 'failed']).openapi('VideoStatus');
+
+export const VideoSchema = z
+  .object({
+    id: z.string().openapi({ example: 'q3Jd8xY2LkP0' }),
+    owner: z.string(),
+    title: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    visibility: VisibilitySchema,
+    status: StatusSchema,
+    error: z.string().nullable(),
+    duration: z.number().nullable().openapi({ description: 'seconds' }),
+    renditions: z.array(
+      z.object({
+        id: z.string(),
+        type: z.enum(['video', 'audio', 'text']),
+        codec: z.string().optional(),
+        width: z.number().optional(),
+        height: z.number().optional(),
+        bandwidth: z.number().optional(),
+        language: z.string().optional(),
+      }),
+    ),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    links: z.object({
+      self: z.string(),
+      hls: z.string(),
+      dash: z.string(),
+      upload: z.string(),
+      events: z.string(),
+    }),
+  })
+  .openapi('Video');
+
+export const CreateVideoSchema = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    description: z.string().max(5000).default(''),
+    tags: z.array(tag).max(30).default([]),
+    visibility: VisibilitySchema.default('public'),
+  })
+  .strict()
+  .openapi('CreateVideo');
+
+export const PatchVideoSchema = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(5000).optional(),
+    tags: z.array(tag).max(30).optional(),
+    visibility: VisibilitySchema.optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, { message: 'give at least one of title, description, tags, visibility' })
+  .openapi('PatchVideo');
+
+export const ListQuerySchema = z.object({
+  q: z.string().max(200).optional(),
+  tag: tag.optional(),
+  status: StatusSchema.optional(),
+  owner: z.string().max(200).optional().openapi({ description: "an owner's id, or `me`" }),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const VideoPageSchema = z.object({ items: z.array(VideoSchema), nextCursor: z.string().nullable() }).openapi('VideoPage');
+
+export const IdParamSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'video ids are 1-64 characters of A-Z a-z 0-9 _ -')
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const PlaybackTokenRequestSchema = z
+  .object({ ttlSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(3600) })
+  .strict()
+  .openapi('PlaybackTokenRequest');
+
+export const PlaybackTokenSchema = z
+  .object({ token: z.string(), expiresAt: z.string(), hls: z.string(), dash: z.string() })
+  .openapi('PlaybackToken');

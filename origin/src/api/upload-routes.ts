@@ -1,0 +1,258 @@
+// Uploads, secure and resumable (issue 6 §1): tus 1.0 at /v1/uploads through @tus/server, with the
+// datastore on the same backing store as the storage port (a directory in the data dir, or S3
+// multipart in the bucket), a Redis lock when Redis is configured (an upload started on one node
+// resumes on another), and the checksum extension that @tus/server lacks (added here). Plus
+// PUT /v1/videos/{id}/source for scripts. Only editors and admins upload, and only to their videos.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { FileStore } from '@tus/file-store';
+import { S3Store } from '@tus/s3-store';
+import { type DataStore, type Locker, MemoryLocker, Server, type Upload } from '@tus/server';
+import type { Video } from '@vought/catalog';
+import type { Hono } from 'hono';
+import type { OriginDeps } from '../app.ts';
+import { ApiError } from '../http/api-error.ts';
+import { authenticate, requirePermission } from './auth-middleware.ts';
+import { RedisUploadLocker } from './redis-upload-locker.ts';
+import { SNIFF_BYTES, sniffContainer } from './source-sniffer.ts';
+import { sourceKey, type VideoService } from './video-service.ts';
+
+const TUS_PATH = '/v1/uploads';
+/** tus checksum extension: algorithms we verify (sha1 is the one the spec requires). */
+const CHECKSUM_ALGORITHMS = ['sha1', 'sha256', 'md5'] as const;
+/** A PATCH with Upload-Checksum is held in memory to verify it before a byte is stored. */
+const MAX_CHECKSUMMED_CHUNK = 128 * 1024 * 1024;
+
+export interface UploadRoutes {
+  close(): Promise<void>;
+}
+
+function decodeMetadata(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const pair of header.split(',')) {
+    const [key, value] = pair.trim().split(' ');
+    if (!key) continue;
+    out[key] = value ? Buffer.from(value, 'base64').toString('utf8') : '';
+  }
+  return out;
+}
+
+function makeDatastore(deps: OriginDeps): { datastore: DataStore; idPrefix: string } {
+  const { storage, dataDir } = deps.config;
+  const expirationPeriodInMilliseconds = 24 * 3600 * 1000;
+  if (storage.kind === 's3') {
+    const s3 = storage.s3;
+    return {
+      idPrefix: 'uploads/',
+      datastore: new S3Store({
+        partSize: 8 * 1024 * 1024,
+        expirationPeriodInMilliseconds,
+        s3ClientConfig: {
+          bucket: s3.bucket ?? '',
+          region: s3.region,
+          forcePathStyle: s3.forcePathStyle,
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+          ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+          ...(s3.accessKeyId && s3.secretAccessKey ? { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } : {}),
+        },
+      }),
+    };
+  }
+  return { idPrefix: '', datastore: new FileStore({ directory: path.join(dataDir, 'uploads'), expirationPeriodInMilliseconds }) };
+}
+
+export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService): UploadRoutes {
+  const { datastore, idPrefix } = makeDatastore(deps);
+  const locker: Locker = deps.config.cache.redisUrl ? new RedisUploadLocker({ url: deps.config.cache.redisUrl }) : new MemoryLocker();
+  const uploadDir = path.join(deps.config.dataDir, 'uploads');
+
+  /** The finished upload's first bytes, wherever the datastore keeps them. */
+  async function headOf(upload: Upload): Promise<Buffer> {
+    if (deps.config.storage.kind === 's3') return deps.store.read(upload.id, 0, SNIFF_BYTES);
+    const handle = await open(path.join(uploadDir, upload.id), 'r');
+    try {
+      const buffer = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function discard(upload: Upload): Promise<void> {
+    if (deps.config.storage.kind === 's3') {
+      await deps.store.delete(upload.id);
+      await deps.store.delete(`${upload.id}.info`);
+    } else {
+      await datastore.remove(upload.id).catch(() => {});
+    }
+  }
+
+  /** Moves a complete, checked upload to videos/{id}/source and queues the encode. */
+  async function finish(upload: Upload): Promise<Video> {
+    const videoId = upload.metadata?.video_id;
+    if (!videoId) throw new ApiError('http.bad_request', 'Upload-Metadata must carry video_id');
+    const video = await deps.catalog.getVideo(videoId);
+    const head = await headOf(upload);
+    const sniffed = sniffContainer(head);
+    if (!sniffed) {
+      await discard(upload);
+      await videos.setStatus(video, 'waiting_upload', null);
+      throw new ApiError('http.unsupported_media_type', 'the uploaded bytes are not a video or audio container vought can read');
+    }
+    if (deps.config.storage.kind === 's3') {
+      await deps.store.copy(upload.id, sourceKey(videoId));
+    } else {
+      await deps.store.put(sourceKey(videoId), createReadStream(path.join(uploadDir, upload.id)));
+    }
+    await discard(upload);
+    return videos.enqueueEncode(await deps.catalog.getVideo(videoId));
+  }
+
+  const tus = new Server({
+    path: TUS_PATH,
+    datastore,
+    locker,
+    maxSize: deps.config.uploads.maxBytes,
+    respectForwardedHeaders: true,
+    namingFunction: () => `${idPrefix}${createHash('sha256').update(crypto.randomUUID()).digest('hex').slice(0, 32)}`,
+    generateUrl: (_req, { proto, host, path: base, id }) => `${proto}://${host}${base}/${id.slice(idPrefix.length)}`,
+    getFileIdFromRequest: (_req, lastPath) => (lastPath ? `${idPrefix}${lastPath}` : undefined),
+    onUploadFinish: async (_req, upload) => {
+      try {
+        const video = await finish(upload);
+        return { headers: { 'x-video-status': video.status } };
+      } catch (error) {
+        const coded = error as { code?: string; message: string };
+        const status = coded.code === 'http.unsupported_media_type' ? 415 : coded.code === 'catalog.not_found' ? 404 : 500;
+        throw { status_code: status, body: JSON.stringify({ error: { code: coded.code ?? 'http.internal', message: coded.message } }) };
+      }
+    },
+  });
+
+  // Expired, abandoned uploads are swept every hour.
+  const sweep = setInterval(() => void datastore.deleteExpired().catch(() => {}), 3600_000);
+  sweep.unref();
+
+  const auth = authenticate(deps, { required: true });
+
+  async function videoOfUpload(uploadId: string): Promise<Video | null> {
+    try {
+      const upload = await datastore.getUpload(`${idPrefix}${uploadId}`);
+      const videoId = upload.metadata?.video_id;
+      return videoId ? deps.catalog.getVideo(videoId) : null;
+    } catch {
+      return null; // tus answers 404 itself
+    }
+  }
+
+  const handle = async (request: Request): Promise<Response> => {
+    const response = await tus.handleWeb(request);
+    if (request.method === 'OPTIONS') {
+      const headers = new Headers(response.headers);
+      const ext = headers.get('tus-extension');
+      if (ext) headers.set('tus-extension', `${ext},checksum`);
+      headers.set('tus-checksum-algorithm', CHECKSUM_ALGORITHMS.join(','));
+      return new Response(response.body, { status: response.status, headers });
+    }
+    return response;
+  };
+
+  app.on(['OPTIONS'], [TUS_PATH, `${TUS_PATH}/*`], (c) => handle(c.req.raw));
+
+  app.post(TUS_PATH, auth, async (c) => {
+    const metadata = decodeMetadata(c.req.header('upload-metadata'));
+    const videoId = metadata.video_id;
+    if (!videoId) throw new ApiError('http.bad_request', 'Upload-Metadata must carry video_id (create the video first: POST /v1/videos)', { parameter: 'video_id' });
+    const video = await deps.catalog.getVideo(videoId);
+    requirePermission(c.get('principal'), 'video.upload', video);
+    videos.assertUploadable(video);
+    const response = await handle(await withChecksumVerified(c.req.raw));
+    if (response.status === 201 || response.status === 204) await videos.markUploading(await deps.catalog.getVideo(videoId)).catch(() => {});
+    return response;
+  });
+
+  app.on(['HEAD', 'PATCH', 'DELETE', 'GET'], `${TUS_PATH}/:uploadId`, auth, async (c) => {
+    const video = await videoOfUpload(c.req.param('uploadId'));
+    if (video) requirePermission(c.get('principal'), 'video.upload', video);
+    const request = c.req.method === 'PATCH' ? await withChecksumVerified(c.req.raw) : c.req.raw;
+    return handle(request);
+  });
+
+  // Single-request upload for scripts: the body is the file. Streamed to a temporary key (the size
+  // limit enforced while streaming), checked, then moved to the source key: a refused upload never
+  // replaces a stored source.
+  app.put('/v1/videos/:id/source', auth, async (c) => {
+    const video = await deps.catalog.getVideo(c.req.param('id'));
+    requirePermission(c.get('principal'), 'video.upload', video);
+    videos.assertUploadable(video);
+    const max = deps.config.uploads.maxBytes;
+    const declared = Number(c.req.header('content-length') ?? Number.NaN);
+    if (declared > max) throw new ApiError('http.payload_too_large', `uploads are limited to ${max} bytes`, { limit: max });
+    const body = c.req.raw.body;
+    if (!body) throw new ApiError('http.bad_request', 'the request body is the file to upload; it was empty');
+    await videos.markUploading(video);
+    const temporary = `videos/${video.id}/upload-${crypto.randomUUID()}`;
+    let seen = 0;
+    let head = Buffer.alloc(0);
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        seen += chunk.length;
+        if (seen > max) return done(new ApiError('http.payload_too_large', `uploads are limited to ${max} bytes`, { limit: max }));
+        if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+        done(null, chunk);
+      },
+    });
+    try {
+      await deps.store.put(temporary, Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(meter));
+      if (seen === 0) throw new ApiError('http.bad_request', 'the request body is the file to upload; it was empty');
+      if (!sniffContainer(head)) throw new ApiError('http.unsupported_media_type', 'the uploaded bytes are not a video or audio container vought can read');
+      await deps.store.copy(temporary, sourceKey(video.id));
+    } catch (error) {
+      await videos.setStatus(await deps.catalog.getVideo(video.id), 'waiting_upload', null).catch(() => {});
+      throw error;
+    } finally {
+      await deps.store.delete(temporary).catch(() => {});
+    }
+    const queued = await videos.enqueueEncode(await deps.catalog.getVideo(video.id));
+    return c.json({ id: queued.id, status: queued.status, size: seen }, 202);
+  });
+
+  /**
+   * tus checksum extension (tus 1.0 §checksum): verify the PATCH body against Upload-Checksum before
+   * tus stores a byte; a mismatch is 460 and the chunk is discarded, so the client resends it.
+   */
+  async function withChecksumVerified(request: Request): Promise<Request> {
+    const header = request.headers.get('upload-checksum');
+    if (!header || !request.body) return request;
+    const [algorithm, expected] = header.trim().split(' ');
+    if (!algorithm || !expected || !(CHECKSUM_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      throw new ApiError('http.bad_request', `Upload-Checksum: unsupported algorithm '${algorithm}' (supported: ${CHECKSUM_ALGORITHMS.join(', ')})`);
+    }
+    const declared = Number(request.headers.get('content-length') ?? 0);
+    if (declared > MAX_CHECKSUMMED_CHUNK) throw new ApiError('http.payload_too_large', `checksummed chunks are limited to ${MAX_CHECKSUMMED_CHUNK} bytes`);
+    const body = Buffer.from(await request.arrayBuffer());
+    const actual = createHash(algorithm).update(body).digest('base64');
+    if (actual !== expected) throw new ChecksumMismatch();
+    return new Request(request.url, { method: request.method, headers: request.headers, body, duplex: 'half' } as RequestInit);
+  }
+
+  return {
+    async close() {
+      clearInterval(sweep);
+      if (locker instanceof RedisUploadLocker) await locker.close();
+    },
+  };
+}
+
+class ChecksumMismatch extends Error {
+  readonly code = 'upload.checksum_mismatch';
+  constructor() {
+    super('Upload-Checksum does not match the chunk: it was discarded; send it again');
+  }
+}

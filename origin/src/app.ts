@@ -1,0 +1,83 @@
+// The origin: one Hono app with two route groups, the control API and delivery, which can also be
+// served apart (`routes` option). Everything it needs is passed in (STYLE habit 6): no env reads.
+import type { Authenticator, DevKeys } from '@vought/auth';
+import type { Bus } from '@vought/bus';
+import type { Cache } from '@vought/cache';
+import type { Catalog } from '@vought/catalog';
+import type { Config } from '@vought/config';
+import { healthRoutes, type Logger, observe, type Readiness, type ServiceMetrics } from '@vought/observability';
+import type { ObjectStore } from '@vought/storage';
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { ApiError } from './http/api-error.ts';
+import { errorResponse } from './http/error-responses.ts';
+
+export interface OriginDeps {
+  config: Config;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  readiness: Readiness;
+  store: ObjectStore;
+  cache: Cache;
+  bus: Bus;
+  catalog: Catalog;
+  auth: Authenticator;
+  keys: DevKeys;
+}
+
+export type RouteGroup = 'api' | 'delivery';
+
+export type RouteMounter = (app: Hono, deps: OriginDeps) => void;
+
+export function createOriginApp(deps: OriginDeps, groups: Partial<Record<RouteGroup, RouteMounter>>): Hono {
+  const app = new Hono();
+  app.use('*', observe({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.config.log.level === 'debug' }));
+  // Browser players fetch manifests and segments cross-origin; Range must be allowed and the
+  // headers players read (Content-Range, ETag, ...) exposed.
+  app.use(
+    '*',
+    cors({
+      origin: '*',
+      allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+      allowHeaders: [
+        'Authorization',
+        'Range',
+        'Content-Type',
+        'If-None-Match',
+        'If-Modified-Since',
+        'Tus-Resumable',
+        'Upload-Length',
+        'Upload-Offset',
+        'Upload-Metadata',
+        'Upload-Checksum',
+        'Upload-Defer-Length',
+        'Upload-Concat',
+        'X-HTTP-Method-Override',
+        'X-Request-Id',
+      ],
+      exposeHeaders: [
+        'Content-Length',
+        'Content-Range',
+        'Accept-Ranges',
+        'ETag',
+        'Last-Modified',
+        'Age',
+        'Location',
+        'Tus-Resumable',
+        'Tus-Version',
+        'Tus-Extension',
+        'Tus-Max-Size',
+        'Upload-Offset',
+        'Upload-Length',
+        'Upload-Expires',
+        'X-Request-Id',
+      ],
+      maxAge: 86400,
+    }),
+  );
+  healthRoutes(app, { metrics: deps.metrics, readiness: deps.readiness });
+  for (const mount of [groups.api, groups.delivery]) mount?.(app, deps);
+  app.notFound((c) => errorResponse(new ApiError('http.not_found', `no route for ${c.req.method} ${c.req.path}`), c));
+  app.onError((error, c) => errorResponse(error, c));
+  return app;
+}

@@ -1,0 +1,74 @@
+// Starts one origin node on given adapters: HTTP server, readiness probes, and the invalidation
+// subscriber that drops a video's cached indexes and manifests on every node (issue 5, §4).
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Authenticator, loadDevKeys } from '@vought/auth';
+import { type Invalidation, subjects } from '@vought/bus';
+import type { Config } from '@vought/config';
+import { createMetrics, type Logger, Readiness } from '@vought/observability';
+import { type Adapters, addReadinessProbes } from '@vought/runtime';
+import { createOriginApp, type OriginDeps, type RouteGroup } from './app.ts';
+import { mountApi } from './api/api-routes.ts';
+import { mountDelivery } from './delivery/delivery-routes.ts';
+
+export interface RunningOrigin {
+  url: string;
+  port: number;
+  deps: OriginDeps;
+  stop(): Promise<void>;
+}
+
+export interface StartOriginOptions {
+  logger: Logger;
+  adapters: Omit<Adapters, 'close'>;
+  /** Serve only some route groups (API nodes apart from delivery nodes). Default: both. */
+  groups?: RouteGroup[];
+  /** Overrides config.ports.origin (tests pass 0 for a free port). */
+  port?: number;
+}
+
+export async function startOrigin(config: Config, options: StartOriginOptions): Promise<RunningOrigin> {
+  const { logger, adapters } = options;
+  const metrics = createMetrics('origin');
+  const readiness = addReadinessProbes(new Readiness(logger), adapters);
+  const keys = await loadDevKeys(config.auth.keyDir);
+  const auth = await Authenticator.create({
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    oidcIssuer: config.auth.oidcIssuer,
+    rolesClaim: config.auth.rolesClaim,
+    keys,
+  });
+  const deps: OriginDeps = { config, logger, metrics, readiness, ...adapters, auth, keys };
+  const groups = new Set(options.groups ?? ['api', 'delivery']);
+  const app = createOriginApp(deps, {
+    ...(groups.has('api') ? { api: mountApi } : {}),
+    ...(groups.has('delivery') ? { delivery: mountDelivery } : {}),
+  });
+
+  const invalidations = await adapters.bus.subscribe<Invalidation>(subjects.invalidate, async ({ data }) => {
+    if (data?.type !== 'invalidate' || !Array.isArray(data.keys)) return;
+    for (const key of data.keys) {
+      await adapters.cache.deleteTag(key).catch((error: Error) => logger.warn({ err: error.message, key }, 'invalidation failed'));
+    }
+  });
+
+  const server = serve({ fetch: app.fetch, port: options.port ?? config.ports.origin, hostname: config.host });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url }, 'origin listening');
+  return {
+    url,
+    port,
+    deps,
+    async stop() {
+      await invalidations.unsubscribe();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// Wiring shared by every service: opens the adapters the configuration names, proves each real one
+// answers before the service says it is up (a bad value stops start-up with one line naming the
+// variable), and registers readiness probes. `npm start` opens them once and hands the same
+// instances to origin, encoder and edge: the in-process bus only works when it is shared.
+import { createBus, type Bus } from '@vought/bus';
+import { type Cache, createCache } from '@vought/cache';
+import { type Catalog, openCatalog } from '@vought/catalog';
+import { type Config, ConfigError } from '@vought/config';
+import { createLogger, type Logger, type Readiness } from '@vought/observability';
+import { createStore, type ObjectStore } from '@vought/storage';
+
+export interface Adapters {
+  store: ObjectStore;
+  cache: Cache;
+  bus: Bus;
+  catalog: Catalog;
+  close(): Promise<void>;
+}
+
+/** The variable an operator must look at when an adapter cannot start. */
+function variableOf(part: 'store' | 'cache' | 'bus' | 'catalog', config: Config): string {
+  switch (part) {
+    case 'store':
+      return config.storage.kind === 's3' ? 'VOUGHT_S3_ENDPOINT' : 'VOUGHT_DATA_DIR';
+    case 'cache':
+      return 'VOUGHT_REDIS_URL';
+    case 'bus':
+      return 'VOUGHT_NATS_URL';
+    case 'catalog':
+      return config.catalog.databaseUrl ? 'VOUGHT_DATABASE_URL' : 'VOUGHT_DATA_DIR';
+  }
+}
+
+async function opened<T>(part: 'store' | 'cache' | 'bus' | 'catalog', config: Config, open: () => Promise<T>, ping: (t: T) => Promise<void>): Promise<T> {
+  let value: T;
+  try {
+    value = await open();
+    await ping(value);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(variableOf(part, config), `cannot start the ${part}: ${(error as Error).message}`);
+  }
+  return value;
+}
+
+export async function openAdapters(config: Config, options: { service: string }): Promise<Adapters> {
+  const opens: Array<() => Promise<void>> = [];
+  const store = await opened('store', config, async () => createStore(config.storage), (s) => s.ping());
+  opens.push(() => store.close());
+  try {
+    const cache = await opened(
+      'cache',
+      config,
+      async () => createCache({ redisUrl: config.cache.redisUrl, memoryBytes: config.cache.memoryBytes, prefix: 'vought' }),
+      (c) => c.ping(),
+    );
+    opens.push(() => cache.close());
+    const bus = await opened('bus', config, () => createBus({ natsUrl: config.bus.natsUrl, name: options.service }), (b) => b.ping());
+    opens.push(() => bus.close());
+    const catalog = await opened(
+      'catalog',
+      config,
+      () => openCatalog({ databaseUrl: config.catalog.databaseUrl, sqlitePath: config.catalog.sqlitePath }),
+      (c) => c.ping(),
+    );
+    opens.push(() => catalog.close());
+    return {
+      store,
+      cache,
+      bus,
+      catalog,
+      async close() {
+        for (const close of opens.reverse()) await close().catch(() => {});
+      },
+    };
+  } catch (error) {
+    for (const close of opens.reverse()) await close().catch(() => {});
+    throw error;
+  }
+}
+
+/** Readiness probes for the real adapters only: the embedded ones live and die with the process. */
+export function addReadinessProbes(readiness: Readiness, adapters: Partial<Omit<Adapters, 'close'>>): Readiness {
+  const { store, cache, bus, catalog } = adapters;
+  if (store && store.kind !== 'fs') readiness.add(`storage:${store.kind}`, () => store.ping());
+  if (store && store.kind === 'fs') readiness.add('storage:fs', () => store.ping());
+  if (cache && cache.kind !== 'memory') readiness.add(`cache:${cache.kind}`, () => cache.ping());
+  if (bus && bus.kind !== 'memory') readiness.add(`bus:${bus.kind}`, () => bus.ping());
+  if (catalog) readiness.add(`catalog:${catalog.kind}`, () => catalog.ping());
+  return readiness;
+}
+
+/**
+ * Runs a service's main: a ConfigError prints its one line (`VOUGHT_REDIS_URL: cannot start the
+ * cache: ...`) and exits 1; SIGTERM/SIGINT call `stop` once, then exit.
+ */
+export async function runService(service: string, main: (logger: Logger) => Promise<{ stop(): Promise<void> }>): Promise<void> {
+  const logger = createLogger({ service });
+  let running: { stop(): Promise<void> };
+  try {
+    running = await main(logger);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`vought ${service}: configuration error: ${error.message}`);
+    } else {
+      console.error(`vought ${service}: failed to start: ${(error as Error).stack ?? error}`);
+    }
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    await running.stop().catch((error: Error) => logger.error({ err: error.message }, 'error while stopping'));
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  // A dependency that goes away must never crash the process (issue 3): unhandled rejections are
+  // logged, not fatal; readiness reports the dependency.
+  process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'));
+}
