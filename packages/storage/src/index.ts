@@ -78,6 +78,19 @@ export interface ObjectStore {
   close(): Promise<void>;
 }
 
-export { validateKey } from './key-validator.ts';
 export { FsStore, type FsStoreOptions } from './fs-store.ts';
+export { validateKey } from './key-validator.ts';
 export { S3Store, type S3StoreOptions } from './s3-store.ts';
+
+import type { StorageConfig } from '@vought/config';
+import { FsStore as Fs } from './fs-store.ts';
+import { S3Store as S3 } from './s3-store.ts';
+
+/** The adapter the configuration names. */
+export function createStore(config: StorageConfig): ObjectStore {
+  if (config.kind === 's3') {
+    if (!config.s3.bucket) throw new StorageError('storage.unavailable', 'VOUGHT_S3_BUCKET is required for s3 storage');
+    return new S3({ ...config.s3, bucket: config.s3.bucket });
+  }
+  return new Fs({ root: config.root });
+}
