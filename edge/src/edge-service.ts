@@ -19,7 +19,10 @@ export interface RunningEdge {
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are never forwarded. */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 
-export async function startEdge(config: Config, options: { logger: Logger; bus?: Bus; port?: number; upstreams?: string[] }): Promise<RunningEdge> {
+export async function startEdge(
+  config: Config,
+  options: { logger: Logger; bus?: Bus; port?: number; upstreams?: string[] },
+): Promise<RunningEdge> {
   const { logger } = options;
   const upstreams = options.upstreams ?? config.edge.upstreams;
   const pools = upstreams.map((url) => ({ url, pool: new Pool(url, { connections: 64, keepAliveTimeout: 30_000 }) }));

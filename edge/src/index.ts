@@ -1,1 +1,1 @@
-export { startEdge, type RunningEdge } from './edge-service.ts';
+export { type RunningEdge, startEdge } from './edge-service.ts';

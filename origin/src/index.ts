@@ -1,2 +1,2 @@
-export { startOrigin, type RunningOrigin, type StartOriginOptions } from './origin-service.ts';
 export { createOriginApp, type OriginDeps } from './app.ts';
+export { type RunningOrigin, type StartOriginOptions, startOrigin } from './origin-service.ts';

@@ -7,8 +7,8 @@ import { type Invalidation, subjects } from '@vought/bus';
 import type { Config } from '@vought/config';
 import { createMetrics, type Logger, Readiness } from '@vought/observability';
 import { type Adapters, addReadinessProbes } from '@vought/runtime';
-import { createOriginApp, type OriginDeps, type RouteGroup } from './app.ts';
 import { mountApi } from './api/api-routes.ts';
+import { createOriginApp, type OriginDeps, type RouteGroup } from './app.ts';
 import { mountDelivery } from './delivery/delivery-routes.ts';
 
 export interface RunningOrigin {

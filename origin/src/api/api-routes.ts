@@ -48,7 +48,13 @@ export function toApiVideo(video: Video): z.infer<typeof VideoSchema> {
     renditions: video.renditions as z.infer<typeof VideoSchema>['renditions'],
     createdAt: video.createdAt,
     updatedAt: video.updatedAt,
-    links: { self: base, hls: `${base}/hls/master.m3u8`, dash: `${base}/dash/manifest.mpd`, upload: `${base}/source`, events: `${base}/events` },
+    links: {
+      self: base,
+      hls: `${base}/hls/master.m3u8`,
+      dash: `${base}/dash/manifest.mpd`,
+      upload: `${base}/source`,
+      events: `${base}/events`,
+    },
   };
 }
 
@@ -92,7 +98,13 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
     async (c) => {
       const principal = requirePermission(c.get('principal'), 'video.create');
       const body = c.req.valid('json');
-      const video = await videos.create({ owner: principal.sub, title: body.title, description: body.description, tags: body.tags, visibility: body.visibility });
+      const video = await videos.create({
+        owner: principal.sub,
+        title: body.title,
+        description: body.description,
+        tags: body.tags,
+        visibility: body.visibility,
+      });
       c.header('location', `/v1/videos/${video.id}`);
       return c.json(
         {
@@ -210,7 +222,10 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
       path: '/v1/videos/{id}/playback-tokens',
       summary: 'A signed playback token for one video (needed for private videos)',
       security: [{ bearer: [] }],
-      request: { params: IdParamSchema, body: { content: { 'application/json': { schema: PlaybackTokenRequestSchema } }, required: false } },
+      request: {
+        params: IdParamSchema,
+        body: { content: { 'application/json': { schema: PlaybackTokenRequestSchema } }, required: false },
+      },
       responses: { 201: json(PlaybackTokenSchema, 'the token and ready-made URLs'), ...errors },
     }),
     async (c) => {
@@ -219,11 +234,21 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
       requirePermission(principal, 'playback-token.create', video);
       const ttlSeconds = (await c.req.json().catch(() => ({})))?.ttlSeconds ?? 3600;
       const parsed = PlaybackTokenRequestSchema.safeParse({ ttlSeconds });
-      if (!parsed.success) throw new ApiError('http.bad_request', `ttlSeconds: ${parsed.error.issues[0]?.message}`, { parameter: 'ttlSeconds' });
-      const { token, expiresAt } = await signPlaybackToken(deps.keys, { videoId: video.id, ttlSeconds: parsed.data.ttlSeconds, ...(principal ? { sub: principal.sub } : {}) });
+      if (!parsed.success)
+        throw new ApiError('http.bad_request', `ttlSeconds: ${parsed.error.issues[0]?.message}`, { parameter: 'ttlSeconds' });
+      const { token, expiresAt } = await signPlaybackToken(deps.keys, {
+        videoId: video.id,
+        ttlSeconds: parsed.data.ttlSeconds,
+        ...(principal ? { sub: principal.sub } : {}),
+      });
       const q = `?token=${encodeURIComponent(token)}`;
       return c.json(
-        { token, expiresAt: new Date(expiresAt * 1000).toISOString(), hls: `/v1/videos/${video.id}/hls/master.m3u8${q}`, dash: `/v1/videos/${video.id}/dash/manifest.mpd${q}` },
+        {
+          token,
+          expiresAt: new Date(expiresAt * 1000).toISOString(),
+          hls: `/v1/videos/${video.id}/hls/master.m3u8${q}`,
+          dash: `/v1/videos/${video.id}/dash/manifest.mpd${q}`,
+        },
         201,
       );
     },
@@ -233,7 +258,16 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
   api.get('/v1/videos/:id/events', async (c) => {
     const video = await readableBy(c.get('principal'), c.req.param('id'));
     return streamSSE(c, async (stream) => {
-      const queue: VideoEvent[] = [{ type: 'video.status', version: 1, videoId: video.id, status: video.status, at: video.updatedAt, ...(video.error ? { error: video.error } : {}) }];
+      const queue: VideoEvent[] = [
+        {
+          type: 'video.status',
+          version: 1,
+          videoId: video.id,
+          status: video.status,
+          at: video.updatedAt,
+          ...(video.error ? { error: video.error } : {}),
+        },
+      ];
       let wake: (() => void) | undefined;
       const subscription = await deps.bus.subscribe<VideoEvent>(subjects.videoEvents(video.id), ({ data }) => {
         queue.push(data);
@@ -266,7 +300,8 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
     info: {
       title: 'vought API',
       version: '1',
-      description: 'Control API of vought. Delivery: /v1/videos/{id}/hls/master.m3u8 and /v1/videos/{id}/dash/manifest.mpd. Uploads: tus 1.0 at /v1/uploads.',
+      description:
+        'Control API of vought. Delivery: /v1/videos/{id}/hls/master.m3u8 and /v1/videos/{id}/dash/manifest.mpd. Uploads: tus 1.0 at /v1/uploads.',
     },
   });
   api.get('/docs', (c) => c.html(docsPage()));

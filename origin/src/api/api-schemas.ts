@@ -6,7 +6,12 @@ export const ErrorSchema = z
   .object({ error: z.object({ code: z.string().openapi({ example: 'catalog.not_found' }), message: z.string() }).passthrough() })
   .openapi('Error');
 
-const tag = z.string().trim().min(1).max(40).regex(/^[\p{L}\p{N} _.-]+$/u, 'tags are letters, digits, spaces, _ . -');
+const tag = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[\p{L}\p{N} _.-]+$/u, 'tags are letters, digits, spaces, _ . -');
 
 export const VisibilitySchema = z.enum(['public', 'unlisted', 'private']).openapi('Visibility');
 export const StatusSchema = z.enum(['waiting_upload', 'uploading', 'queued', 'processing', 'ready', 'failed']).openapi('VideoStatus');
@@ -85,7 +90,14 @@ export const IdParamSchema = z.object({
 });
 
 export const PlaybackTokenRequestSchema = z
-  .object({ ttlSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(3600) })
+  .object({
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
+  })
   .strict()
   .openapi('PlaybackTokenRequest');
 

@@ -21,7 +21,8 @@ export function sniffContainer(head: Uint8Array): SniffResult | null {
   if (head.length < 12) return null;
   if (isoBoxTypes.some((type) => ascii(head, 4, type))) return { container: 'iso-bmff' };
   if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return { container: 'matroska' };
-  if (ascii(head, 0, 'RIFF') && (ascii(head, 8, 'AVI ') || ascii(head, 8, 'WAVE'))) return { container: ascii(head, 8, 'AVI ') ? 'avi' : 'wav' };
+  if (ascii(head, 0, 'RIFF') && (ascii(head, 8, 'AVI ') || ascii(head, 8, 'WAVE')))
+    return { container: ascii(head, 8, 'AVI ') ? 'avi' : 'wav' };
   if (ascii(head, 0, 'FLV')) return { container: 'flv' };
   if (ascii(head, 0, 'OggS')) return { container: 'ogg' };
   if (ascii(head, 0, 'fLaC')) return { container: 'flac' };
@@ -32,7 +33,12 @@ export function sniffContainer(head: Uint8Array): SniffResult | null {
     [0, 188],
     [4, 192],
   ] as const) {
-    if (head.length >= start + 2 * stride + 1 && head[start] === 0x47 && head[start + stride] === 0x47 && head[start + 2 * stride] === 0x47) {
+    if (
+      head.length >= start + 2 * stride + 1 &&
+      head[start] === 0x47 &&
+      head[start + stride] === 0x47 &&
+      head[start + 2 * stride] === 0x47
+    ) {
       return { container: 'mpeg-ts' };
     }
   }

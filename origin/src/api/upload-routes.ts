@@ -58,7 +58,9 @@ function makeDatastore(deps: OriginDeps): { datastore: DataStore; idPrefix: stri
           requestChecksumCalculation: 'WHEN_REQUIRED',
           responseChecksumValidation: 'WHEN_REQUIRED',
           ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-          ...(s3.accessKeyId && s3.secretAccessKey ? { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } : {}),
+          ...(s3.accessKeyId && s3.secretAccessKey
+            ? { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } }
+            : {}),
         },
       }),
     };
@@ -168,12 +170,16 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
   app.post(TUS_PATH, auth, async (c) => {
     const metadata = decodeMetadata(c.req.header('upload-metadata'));
     const videoId = metadata.video_id;
-    if (!videoId) throw new ApiError('http.bad_request', 'Upload-Metadata must carry video_id (create the video first: POST /v1/videos)', { parameter: 'video_id' });
+    if (!videoId)
+      throw new ApiError('http.bad_request', 'Upload-Metadata must carry video_id (create the video first: POST /v1/videos)', {
+        parameter: 'video_id',
+      });
     const video = await deps.catalog.getVideo(videoId);
     requirePermission(c.get('principal'), 'video.upload', video);
     videos.assertUploadable(video);
     const response = await handle(await withChecksumVerified(c.req.raw));
-    if (response.status === 201 || response.status === 204) await videos.markUploading(await deps.catalog.getVideo(videoId)).catch(() => {});
+    if (response.status === 201 || response.status === 204)
+      await videos.markUploading(await deps.catalog.getVideo(videoId)).catch(() => {});
     return response;
   });
 
@@ -211,7 +217,8 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
     try {
       await deps.store.put(temporary, Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(meter));
       if (seen === 0) throw new ApiError('http.bad_request', 'the request body is the file to upload; it was empty');
-      if (!sniffContainer(head)) throw new ApiError('http.unsupported_media_type', 'the uploaded bytes are not a video or audio container vought can read');
+      if (!sniffContainer(head))
+        throw new ApiError('http.unsupported_media_type', 'the uploaded bytes are not a video or audio container vought can read');
       await deps.store.copy(temporary, sourceKey(video.id));
     } catch (error) {
       await videos.setStatus(await deps.catalog.getVideo(video.id), 'waiting_upload', null).catch(() => {});
@@ -232,10 +239,14 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
     if (!header || !request.body) return request;
     const [algorithm, expected] = header.trim().split(' ');
     if (!algorithm || !expected || !(CHECKSUM_ALGORITHMS as readonly string[]).includes(algorithm)) {
-      throw new ApiError('http.bad_request', `Upload-Checksum: unsupported algorithm '${algorithm}' (supported: ${CHECKSUM_ALGORITHMS.join(', ')})`);
+      throw new ApiError(
+        'http.bad_request',
+        `Upload-Checksum: unsupported algorithm '${algorithm}' (supported: ${CHECKSUM_ALGORITHMS.join(', ')})`,
+      );
     }
     const declared = Number(request.headers.get('content-length') ?? 0);
-    if (declared > MAX_CHECKSUMMED_CHUNK) throw new ApiError('http.payload_too_large', `checksummed chunks are limited to ${MAX_CHECKSUMMED_CHUNK} bytes`);
+    if (declared > MAX_CHECKSUMMED_CHUNK)
+      throw new ApiError('http.payload_too_large', `checksummed chunks are limited to ${MAX_CHECKSUMMED_CHUNK} bytes`);
     const body = Buffer.from(await request.arrayBuffer());
     const actual = createHash(algorithm).update(body).digest('base64');
     if (actual !== expected) throw new ChecksumMismatch();

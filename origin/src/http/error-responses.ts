@@ -45,10 +45,22 @@ const statusByCode: Record<string, ContentfulStatusCode> = {
 };
 
 /** Codes whose detail may be shown to clients (the rest could name internal keys or hosts). */
-const publicDetail = new Set(['http.bad_request', 'manifest.invalid_query', 'manifest.no_match', 'catalog.invalid', 'video.not_ready', 'catalog.conflict']);
+const publicDetail = new Set([
+  'http.bad_request',
+  'manifest.invalid_query',
+  'manifest.no_match',
+  'catalog.invalid',
+  'video.not_ready',
+  'catalog.conflict',
+]);
 
 function isCoded(error: unknown): error is CodedError {
-  return typeof error === 'object' && error !== null && typeof (error as CodedError).code === 'string' && (error as CodedError).code.includes('.');
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as CodedError).code === 'string' &&
+    (error as CodedError).code.includes('.')
+  );
 }
 
 export function statusOf(code: string): ContentfulStatusCode {
@@ -61,7 +73,8 @@ export function statusOf(code: string): ContentfulStatusCode {
 export function errorResponse(error: unknown, c: Context): Response {
   if (error instanceof HTTPException) {
     const status = error.status;
-    const code = status === 413 ? 'http.payload_too_large' : status === 404 ? 'http.not_found' : status === 401 ? 'auth.missing' : 'http.bad_request';
+    const code =
+      status === 413 ? 'http.payload_too_large' : status === 404 ? 'http.not_found' : status === 401 ? 'auth.missing' : 'http.bad_request';
     return c.json({ error: { code, message: error.message || 'request rejected' } }, status as ContentfulStatusCode);
   }
   if (isCoded(error)) {

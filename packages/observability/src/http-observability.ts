@@ -1,7 +1,7 @@
 // Hono middleware shared by origin, encoder and edge: request id, scoped logger, server span with
 // the incoming trace context, and the request-duration histogram by route template.
 import { randomUUID } from 'node:crypto';
-import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from './logger.ts';
@@ -30,7 +30,11 @@ export function observe(options: { logger: Logger; metrics: ServiceMetrics; logR
     const tracestate = c.req.header('tracestate');
     if (tracestate) carrier.tracestate = tracestate;
     const parent = propagation.extract(context.active(), carrier);
-    const span = tracer.startSpan(`${c.req.method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path } }, parent);
+    const span = tracer.startSpan(
+      `${c.req.method}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path } },
+      parent,
+    );
     const log = options.logger.child({ req_id: requestId });
     c.set('log', log);
     try {

@@ -1,16 +1,16 @@
+export { healthRoutes, observe } from './http-observability.ts';
 export { createLogger, type Logger } from './logger.ts';
-export { createMetrics, type ServiceMetrics, Counter, Gauge, Histogram, Registry } from './metrics.ts';
+export { Counter, createMetrics, Gauge, Histogram, Registry, type ServiceMetrics } from './metrics.ts';
+export { type Probe, Readiness } from './readiness.ts';
 export {
-  startTracing,
-  withSpan,
-  injectTraceContext,
-  extractTraceContext,
   activeTraceId,
-  SpanKind,
-  context,
-  trace,
-  type Span,
   type Context,
+  context,
+  extractTraceContext,
+  injectTraceContext,
+  type Span,
+  SpanKind,
+  startTracing,
+  trace,
+  withSpan,
 } from './tracing.ts';
-export { Readiness, type Probe } from './readiness.ts';
-export { observe, healthRoutes } from './http-observability.ts';

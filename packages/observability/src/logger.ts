@@ -1,6 +1,6 @@
 // Structured logs with pino (STYLE habit 15): one child logger per request or job, carrying its id;
 // every line carries the active trace id when there is one.
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { type Logger, type LoggerOptions, pino } from 'pino';
 import { activeTraceId } from './tracing.ts';
 
 export type { Logger };

@@ -1,6 +1,6 @@
 // prom-client: one registry per service with Node's default metrics and an HTTP request-duration
 // histogram labelled by route template (never by raw path: ids would explode the cardinality).
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry };
 

@@ -1,19 +1,10 @@
 // OpenTelemetry traces. Off and free unless OTEL_EXPORTER_OTLP_ENDPOINT is set: without a registered
 // provider, @opentelemetry/api hands out no-op spans. Trace context crosses process boundaries as
 // W3C `traceparent`/`tracestate` headers, in HTTP and in bus messages alike.
-import {
-  type Attributes,
-  type Context,
-  context,
-  propagation,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from '@opentelemetry/api';
+import { type Attributes, type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
-export { SpanKind, context, trace, type Span, type Context };
+export { type Context, context, type Span, SpanKind, trace };
 
 let started = false;
 // The W3C propagator is installed even with tracing off, so an incoming traceparent is passed on

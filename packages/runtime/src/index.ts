@@ -2,7 +2,7 @@
 // answers before the service says it is up (a bad value stops start-up with one line naming the
 // variable), and registers readiness probes. `npm start` opens them once and hands the same
 // instances to origin, encoder and edge: the in-process bus only works when it is shared.
-import { createBus, type Bus } from '@vought/bus';
+import { type Bus, createBus } from '@vought/bus';
 import { type Cache, createCache } from '@vought/cache';
 import { type Catalog, openCatalog } from '@vought/catalog';
 import { type Config, ConfigError } from '@vought/config';
@@ -31,7 +31,12 @@ function variableOf(part: 'store' | 'cache' | 'bus' | 'catalog', config: Config)
   }
 }
 
-async function opened<T>(part: 'store' | 'cache' | 'bus' | 'catalog', config: Config, open: () => Promise<T>, ping: (t: T) => Promise<void>): Promise<T> {
+async function opened<T>(
+  part: 'store' | 'cache' | 'bus' | 'catalog',
+  config: Config,
+  open: () => Promise<T>,
+  ping: (t: T) => Promise<void>,
+): Promise<T> {
   let value: T;
   try {
     value = await open();
@@ -45,7 +50,12 @@ async function opened<T>(part: 'store' | 'cache' | 'bus' | 'catalog', config: Co
 
 export async function openAdapters(config: Config, options: { service: string }): Promise<Adapters> {
   const opens: Array<() => Promise<void>> = [];
-  const store = await opened('store', config, async () => createStore(config.storage), (s) => s.ping());
+  const store = await opened(
+    'store',
+    config,
+    async () => createStore(config.storage),
+    (s) => s.ping(),
+  );
   opens.push(() => store.close());
   try {
     const cache = await opened(
@@ -55,7 +65,12 @@ export async function openAdapters(config: Config, options: { service: string })
       (c) => c.ping(),
     );
     opens.push(() => cache.close());
-    const bus = await opened('bus', config, () => createBus({ natsUrl: config.bus.natsUrl, name: options.service }), (b) => b.ping());
+    const bus = await opened(
+      'bus',
+      config,
+      () => createBus({ natsUrl: config.bus.natsUrl, name: options.service }),
+      (b) => b.ping(),
+    );
     opens.push(() => bus.close());
     const catalog = await opened(
       'catalog',
