@@ -47,5 +47,17 @@ export interface Cache {
 
 export { MemoryCache, type MemoryCacheOptions } from './memory-cache.ts';
 export { RedisCache, type RedisCacheOptions } from './redis-cache.ts';
-export { TieredCache } from './tiered-cache.ts';
 export { SingleFlight } from './single-flight.ts';
+export { TieredCache } from './tiered-cache.ts';
+
+import { MemoryCache as Memory } from './memory-cache.ts';
+import { RedisCache as RedisAdapter } from './redis-cache.ts';
+import { TieredCache as Tiered } from './tiered-cache.ts';
+
+/** The in-process LRU alone, or in front of Redis when a URL is configured. */
+export async function createCache(options: { redisUrl: string | undefined; memoryBytes: number; prefix?: string }): Promise<Cache> {
+  const l1 = new Memory({ maxBytes: options.memoryBytes });
+  if (!options.redisUrl) return l1;
+  const l2 = await RedisAdapter.connect({ url: options.redisUrl, prefix: options.prefix ?? 'vought' });
+  return new Tiered(l1, l2);
+}
