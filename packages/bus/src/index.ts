@@ -42,6 +42,8 @@ export interface Job<T = unknown> {
   deliveryCount: number;
   /** Heartbeat: resets the ack-wait timer for a long-running job. */
   inProgress(): Promise<void>;
+  /** Aborted when the consumer stops and the grace period is over: the job is then nak'ed for redelivery. */
+  signal: AbortSignal;
 }
 
 export interface EnqueueOptions {
@@ -89,10 +91,22 @@ export interface Bus {
   subscribe<T = unknown>(pattern: string, handler: (message: Message<T>) => void | Promise<void>): Promise<Subscription>;
   enqueue(queue: string, data: unknown, options?: EnqueueOptions): Promise<void>;
   consume<T = unknown>(queue: string, handler: JobHandler<T>, options?: ConsumeOptions<T>): Promise<JobConsumer>;
+  /** Where a queue's dead letters are published (subscribe to inspect or alert). */
+  deadLetterSubject(queue: string): string;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export { MemoryBus } from './memory-bus.ts';
+export { MemoryBus, type MemoryBusOptions } from './memory-bus.ts';
 export { NatsBus, type NatsBusOptions } from './nats-bus.ts';
-export { subjects, type EncodeJob, type VideoEvent, type Invalidation } from './messages.ts';
+export { subjectMatches } from './subject-matcher.ts';
+
+import { MemoryBus as Memory } from './memory-bus.ts';
+import { NatsBus as Nats } from './nats-bus.ts';
+
+/** The in-process bus, or NATS JetStream when a URL is configured. */
+export async function createBus(options: { natsUrl: string | undefined; name: string; namespace?: string }): Promise<Bus> {
+  if (!options.natsUrl) return new Memory();
+  return Nats.connect({ servers: options.natsUrl, name: options.name, ...(options.namespace ? { namespace: options.namespace } : {}) });
+}
+export { type EncodeJob, type Invalidation, subjects, type VideoEvent } from './messages.ts';

@@ -1,0 +1,82 @@
+// The NATS JetStream adapter against the real server on 127.0.0.1:4222.
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { busContract } from '../src/bus.contract.ts';
+import { BusError } from '../src/index.ts';
+import { NatsBus } from '../src/nats-bus.ts';
+
+async function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => resolve(!!socket.end()));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const up = await reachable(4222);
+if (!up && process.env.CI === 'true')
+  throw new Error('NATS is not reachable on 127.0.0.1:4222 and CI=true: the real-adapter tests must run');
+const skip = up ? false : 'NATS is not reachable on 127.0.0.1:4222';
+if (skip) console.warn(`skipping NATS bus tests: ${skip}`);
+
+busContract(
+  'nats',
+  async () => {
+    const namespace = `t${randomBytes(4).toString('hex')}`;
+    const bus = await NatsBus.connect({ servers: 'nats://127.0.0.1:4222', name: 'vought-test', namespace });
+    return {
+      bus,
+      cleanup: async () => {
+        await bus.destroy();
+        await bus.close();
+      },
+    };
+  },
+  { skip },
+);
+
+describe.skipIf(Boolean(skip))('NATS specifics', () => {
+  it('dead-letters a job whose consumer died holding its last delivery (max-deliveries advisory)', { timeout: 30_000 }, async () => {
+    const namespace = `t${randomBytes(4).toString('hex')}`;
+    const dying = await NatsBus.connect({ servers: 'nats://127.0.0.1:4222', name: 'dying', namespace });
+    const survivor = await NatsBus.connect({ servers: 'nats://127.0.0.1:4222', name: 'survivor', namespace });
+    const dead: Array<{ id: string; reason: string }> = [];
+    const survivorSaw: string[] = [];
+    let taken = false;
+    // The dying process takes the job on its only allowed delivery, then its connection drops (as a
+    // kill -9 would): nobody will ever ack it, and the server gives up after the ack wait.
+    await dying.consume(
+      'encode',
+      async () => {
+        taken = true;
+        await new Promise(() => {});
+      },
+      { ackWaitMs: 800, maxDeliver: 1 },
+    );
+    await survivor.enqueue('encode', { videoId: 'v9' }, { id: 'job-v9' });
+    const deadline1 = Date.now() + 10_000;
+    while (!taken && Date.now() < deadline1) await new Promise((r) => setTimeout(r, 50));
+    expect(taken).toBe(true);
+    await dying.nc.close();
+    const watcher = await survivor.consume('encode', async (job) => void survivorSaw.push(job.id), {
+      ackWaitMs: 800,
+      maxDeliver: 1,
+      onDeadLetter: (job, reason) => void dead.push({ id: job.id, reason }),
+    });
+    const deadline = Date.now() + 20_000;
+    while (dead.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(dead.map((d) => d.id)).toEqual(['job-v9']);
+    expect(dead[0]?.reason).toContain('no ack');
+    expect(survivorSaw).toEqual([]);
+    await watcher.stop({ graceMs: 100 });
+    await survivor.destroy();
+    await survivor.close();
+  });
+
+  it('fails to connect fast with bus.unavailable when nothing listens', async () => {
+    const error = await NatsBus.connect({ servers: 'nats://127.0.0.1:1', name: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BusError);
+    expect((error as BusError).code).toBe('bus.unavailable');
+  });
+});
