@@ -57,7 +57,9 @@ export interface NewVideo {
   status?: VideoStatus;
 }
 
-export type VideoPatch = Partial<Pick<Video, 'title' | 'description' | 'tags' | 'visibility' | 'status' | 'error' | 'duration' | 'renditions'>>;
+export type VideoPatch = Partial<
+  Pick<Video, 'title' | 'description' | 'tags' | 'visibility' | 'status' | 'error' | 'duration' | 'renditions'>
+>;
 
 export interface ListQuery {
   /** Full-text query over title, description and tags: every word must match (prefix match on the last). */
@@ -90,9 +92,21 @@ export interface Catalog {
   deleteVideo(id: string): Promise<void>;
   /** Stable order: created_at descending, then id descending; cursor pagination. */
   listVideos(query: ListQuery): Promise<Page<Video>>;
+  /** Public, ready videos related to `id` (shared tags, then title similarity), best first. */
+  related(id: string, limit: number): Promise<Video[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export { SqliteCatalog, type SqliteCatalogOptions } from './sqlite-catalog.ts';
 export { PostgresCatalog, type PostgresCatalogOptions } from './postgres-catalog.ts';
+export { matches as searchMatches, parseSearch, words as searchWords } from './search-query.ts';
+export { SqliteCatalog, type SqliteCatalogOptions } from './sqlite-catalog.ts';
+
+import { PostgresCatalog as Postgres } from './postgres-catalog.ts';
+import { SqliteCatalog as Sqlite } from './sqlite-catalog.ts';
+
+/** PostgreSQL when a URL is configured, else SQLite at `sqlitePath`. */
+export async function openCatalog(options: { databaseUrl: string | undefined; sqlitePath: string }): Promise<Catalog> {
+  if (options.databaseUrl) return Postgres.open({ url: options.databaseUrl });
+  return Sqlite.open({ path: options.sqlitePath });
+}
