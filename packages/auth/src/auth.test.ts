@@ -116,7 +116,7 @@ describe('OIDC (discovery + JWKS over real HTTP)', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const sso = () => Authenticator.create({ issuer, audience, oidcIssuer: `${base}/realms/vought`, rolesClaim: 'realm_access.roles', keys });
-  const mint = (key: CryptoKey | Uint8Array, alg: string, kid: string, claims: Record<string, unknown> = {}) =>
+  const mint = (key: Parameters<SignJWT['sign']>[0], alg: string, kid: string, claims: Record<string, unknown> = {}) =>
     new SignJWT({ realm_access: { roles: ['editor'] }, ...claims })
       .setProtectedHeader({ alg, kid })
       .setIssuer(`${base}/realms/vought`)
