@@ -1,0 +1,134 @@
+// Small real files made by Debian's ffmpeg at test time (nothing binary is checked in).
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const FFMPEG = process.env.VOUGHT_TEST_FFMPEG ?? '/usr/bin/ffmpeg';
+export const FFPROBE = process.env.VOUGHT_TEST_FFPROBE ?? '/usr/bin/ffprobe';
+
+export async function hasFfmpeg(): Promise<boolean> {
+  return run(FFMPEG, ['-version']).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function tempDir(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'vought-media-'));
+}
+
+const FRAG = ['-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4'];
+
+/** H.264 video only, 2 s GOPs, B-frames. */
+export async function makeVideo(
+  dir: string,
+  name: string,
+  extra: string[] = [],
+  options: { rate?: string; seconds?: number; size?: string } = {},
+): Promise<string> {
+  const out = path.join(dir, name);
+  await run(FFMPEG, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${options.size ?? '320x240'}:rate=${options.rate ?? '30'}`,
+    '-t',
+    String(options.seconds ?? 6),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-bf',
+    '2',
+    '-g',
+    '60',
+    '-keyint_min',
+    '60',
+    '-sc_threshold',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    ...extra,
+    ...FRAG,
+    out,
+  ]);
+  return out;
+}
+
+export async function makeHevc(dir: string, name: string): Promise<string> {
+  const out = path.join(dir, name);
+  await run(FFMPEG, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-t',
+    '4',
+    '-c:v',
+    'libx265',
+    '-preset',
+    'ultrafast',
+    '-x265-params',
+    'keyint=50:min-keyint=50:log-level=error',
+    '-tag:v',
+    'hvc1',
+    ...FRAG,
+    out,
+  ]);
+  return out;
+}
+
+export async function makeAudio(dir: string, name: string, extra: string[] = []): Promise<string> {
+  const out = path.join(dir, name);
+  await run(FFMPEG, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    '6',
+    '-ac',
+    '2',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-frag_duration',
+    '2000000',
+    ...extra,
+    ...FRAG,
+    out,
+  ]);
+  return out;
+}
+
+export async function probePackets(file: string, stream = 'v:0'): Promise<Array<{ pts: number; duration: number; flags: string }>> {
+  const { stdout } = await run(FFPROBE, [
+    '-v',
+    'error',
+    '-select_streams',
+    stream,
+    '-show_entries',
+    'packet=pts,duration,flags',
+    '-of',
+    'json',
+    file,
+  ]);
+  return (JSON.parse(stdout).packets as Array<{ pts: string; duration: string; flags: string }>).map((p) => ({
+    pts: Number(p.pts),
+    duration: Number(p.duration),
+    flags: p.flags,
+  }));
+}
