@@ -81,7 +81,7 @@ function expectAligned(index: MediaIndex): void {
     expect(track.fragments.keyframe.every((k) => k === 1)).toBe(true);
   }
   // keyframes every 2 s (to the frame: 29.97 fps cuts at 2.002 s)
-  first.slice(0, -1).forEach((ms, i) => expect(Math.abs(ms - i * 2000)).toBeLessThanOrEqual(34));
+  for (const [i, ms] of first.slice(0, -1).entries()) expect(Math.abs(ms - i * 2000)).toBeLessThanOrEqual(34);
 }
 
 async function sourceDuration(file: string, stream: string): Promise<number> {
