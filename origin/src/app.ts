@@ -27,9 +27,12 @@ export interface OriginDeps {
 
 export type RouteGroup = 'api' | 'delivery';
 
-export type RouteMounter = (app: Hono, deps: OriginDeps) => void;
+export type RouteMounter = (app: Hono, deps: OriginDeps) => unknown;
 
-export function createOriginApp(deps: OriginDeps, groups: Partial<Record<RouteGroup, RouteMounter>>): Hono {
+export function createOriginApp(
+  deps: OriginDeps,
+  groups: Partial<Record<RouteGroup, RouteMounter>>,
+): { app: Hono; mounted: Partial<Record<RouteGroup, unknown>> } {
   const app = new Hono();
   app.use('*', observe({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.config.log.level === 'debug' }));
   // Browser players fetch manifests and segments cross-origin; Range must be allowed and the
@@ -76,8 +79,10 @@ export function createOriginApp(deps: OriginDeps, groups: Partial<Record<RouteGr
     }),
   );
   healthRoutes(app, { metrics: deps.metrics, readiness: deps.readiness });
-  for (const mount of [groups.api, groups.delivery]) mount?.(app, deps);
+  const mounted: Partial<Record<RouteGroup, unknown>> = {};
+  if (groups.api) mounted.api = groups.api(app, deps);
+  if (groups.delivery) mounted.delivery = groups.delivery(app, deps);
   app.notFound((c) => errorResponse(new ApiError('http.not_found', `no route for ${c.req.method} ${c.req.path}`), c));
   app.onError((error, c) => errorResponse(error, c));
-  return app;
+  return { app, mounted };
 }

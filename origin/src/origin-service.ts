@@ -9,12 +9,13 @@ import { createMetrics, type Logger, Readiness } from '@vought/observability';
 import { type Adapters, addReadinessProbes } from '@vought/runtime';
 import { mountApi } from './api/api-routes.ts';
 import { createOriginApp, type OriginDeps, type RouteGroup } from './app.ts';
-import { mountDelivery } from './delivery/delivery-routes.ts';
+import { type Delivery, mountDelivery } from './delivery/delivery-routes.ts';
 
 export interface RunningOrigin {
   url: string;
   port: number;
   deps: OriginDeps;
+  app: import('hono').Hono;
   stop(): Promise<void>;
 }
 
@@ -41,14 +42,17 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
   });
   const deps: OriginDeps = { config, logger, metrics, readiness, ...adapters, auth, keys };
   const groups = new Set(options.groups ?? ['api', 'delivery']);
-  const app = createOriginApp(deps, {
+  const { app, mounted } = createOriginApp(deps, {
     ...(groups.has('api') ? { api: mountApi } : {}),
     ...(groups.has('delivery') ? { delivery: mountDelivery } : {}),
   });
 
   const invalidations = await adapters.bus.subscribe<Invalidation>(subjects.invalidate, async ({ data }) => {
     if (data?.type !== 'invalidate' || !Array.isArray(data.keys)) return;
+    const delivery = mounted.delivery as Delivery | undefined;
     for (const key of data.keys) {
+      if (typeof key !== 'string') continue;
+      if (key.startsWith('video-')) delivery?.forget(key.slice('video-'.length));
       await adapters.cache.deleteTag(key).catch((error: Error) => logger.warn({ err: error.message, key }, 'invalidation failed'));
     }
   });
@@ -66,6 +70,7 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
     url,
     port,
     deps,
+    app,
     async stop() {
       await invalidations.unsubscribe();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,7 +1,7 @@
 // The control API (issue 6): videos, search, related, events, playback tokens, uploads, and the
 // OpenAPI 3.1 document generated from the route schemas.
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import { type Principal, signPlaybackToken } from '@vought/auth';
+import { type Principal, playbackJwks, signPlaybackToken } from '@vought/auth';
 import { subjects, type VideoEvent } from '@vought/bus';
 import type { Video, Visibility } from '@vought/catalog';
 import type { Hono } from 'hono';
@@ -305,6 +305,8 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
     },
   });
   api.get('/docs', (c) => c.html(docsPage()));
+  // Public keys of playback tokens: edges verify tokens with these, never holding the private key.
+  api.get('/.well-known/jwks.json', (c) => c.json(playbackJwks(deps.keys), 200, { 'cache-control': 'public, max-age=300' }));
 
   mountUploads(app, deps, videos);
   app.route('/', api);

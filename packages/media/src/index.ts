@@ -1,6 +1,7 @@
 // @vought/media: pure ISO-BMFF code. No fs, no network, no process.env, no clock (STYLE habit 1).
 // Everything reads through a ByteSource, so the same code runs over a file, S3 ranges or a buffer.
 
+export { parseSidxBox, type Sidx, type SidxReference, sidxSize, writeSidx } from './boxes/sidx.ts';
 export { bufferSource } from './byte-sources.ts';
 export { MediaError, type MediaErrorCode } from './media-error.ts';
 export { parseMediaIndex, serializeMediaIndex } from './media-index-codec.ts';

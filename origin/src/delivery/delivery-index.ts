@@ -1,0 +1,83 @@
+// What delivery needs per video, loaded once and kept hot: the catalog's visibility and status and
+// the parsed media index. Parsed objects live in an in-process LRU (parsing a 2-hour index on every
+// request would cost more than the request); the raw index bytes go through the shared cache port
+// (LRU, then Redis) so that a cold origin node asks Redis before storage. Invalidations (bus
+// `cdn.invalidate`) drop both.
+import type { Cache } from '@vought/cache';
+import type { Catalog, Video } from '@vought/catalog';
+import { type MediaIndex, parseMediaIndex } from '@vought/media';
+import type { ObjectStore } from '@vought/storage';
+import { LRUCache } from 'lru-cache';
+import { ApiError } from '../http/api-error.ts';
+
+export interface DeliveryRecord {
+  video: Pick<Video, 'id' | 'visibility' | 'status'>;
+  index: MediaIndex;
+  /** Strong validator of the index (changes with every encode). */
+  version: string;
+  lastModified: Date;
+  /** Track lookup by id. */
+  tracks: Map<string, MediaIndex['tracks'][number]>;
+}
+
+/** A record is re-checked against the catalog at least this often, even without invalidations. */
+const RECHECK_MS = 60_000;
+
+export class DeliveryIndex {
+  private readonly parsed = new LRUCache<string, DeliveryRecord>({ max: 1000, ttl: RECHECK_MS });
+  private readonly loading = new Map<string, Promise<DeliveryRecord>>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly store: ObjectStore,
+    private readonly cache: Cache,
+  ) {}
+
+  /** The record, or throws: 404 unknown video, 409 not ready (with its status). */
+  async get(id: string): Promise<DeliveryRecord> {
+    const hot = this.parsed.get(id);
+    if (hot) return hot;
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.load(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** Sync lookup for the hot path (undefined: call get). */
+  peek(id: string): DeliveryRecord | undefined {
+    return this.parsed.get(id);
+  }
+
+  drop(id: string): void {
+    this.parsed.delete(id);
+  }
+
+  private async load(id: string): Promise<DeliveryRecord> {
+    const video = await this.catalog.findVideo(id);
+    if (!video) throw new ApiError('http.not_found', `no video ${id}`);
+    if (video.status !== 'ready') {
+      throw new ApiError('video.not_ready', `video ${id} is ${video.status}${video.error ? `: ${video.error}` : ''}`, {
+        status: video.status,
+      });
+    }
+    const key = `videos/${id}/index.json`;
+    const bytes = await this.cache.getOrLoad(`index:${id}`, async () => ({
+      value: await this.store.readAll(key),
+      tags: [`video-${id}`],
+      ttlSeconds: 3600,
+    }));
+    const index = parseMediaIndex(bytes);
+    const { createHash } = await import('node:crypto');
+    const record: DeliveryRecord = {
+      video: { id: video.id, visibility: video.visibility, status: video.status },
+      index,
+      version: createHash('sha1').update(bytes).digest('base64url').slice(0, 16),
+      lastModified: new Date(index.createdAt),
+      tracks: new Map(index.tracks.map((t) => [t.id, t])),
+    };
+    this.parsed.set(id, record);
+    return record;
+  }
+}
