@@ -83,8 +83,11 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
     return video;
   };
 
+  // Only the control API reads user tokens; delivery paths below /v1/videos/{id}/ carry playback
+  // tokens (also as Bearer) and are checked by delivery itself.
+  const apiPath = /^\/v1\/videos(\/[A-Za-z0-9_-]+(\/(related|events|playback-tokens))?)?\/?$/;
+  api.use('/v1/videos/*', async (c, next) => (apiPath.test(c.req.path) ? optionalAuth(c, next) : next()));
   api.use('/v1/videos', optionalAuth);
-  api.use('/v1/videos/*', optionalAuth);
 
   api.openapi(
     createRoute({

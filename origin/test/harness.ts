@@ -1,0 +1,127 @@
+// Starts a real origin (embedded adapters in a temp data dir, a free port) and makes real encoded
+// fixture videos with the encoder's processVideo and Debian's ffmpeg.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { loadDevKeys, signDevToken } from '@vought/auth';
+import type { Visibility } from '@vought/catalog';
+import { type Config, loadConfig } from '@vought/config';
+import { locateFfmpeg, processVideo, renditionsOf } from '@vought/encoder';
+import { createLogger } from '@vought/observability';
+import { type Adapters, openAdapters } from '@vought/runtime';
+import { type RunningOrigin, startOrigin } from '../src/origin-service.ts';
+
+const run = promisify(execFile);
+
+export interface TestOrigin {
+  url: string;
+  origin: RunningOrigin;
+  adapters: Adapters;
+  config: Config;
+  dataDir: string;
+  token(role: 'admin' | 'editor' | 'viewer', sub?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestOrigin(env: Record<string, string> = {}, dataDir?: string): Promise<TestOrigin> {
+  const dir = dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'vought-origin-')));
+  const config = loadConfig({ VOUGHT_DATA_DIR: dir, VOUGHT_HOST: '127.0.0.1', VOUGHT_LOG_LEVEL: 'silent', ...env });
+  const adapters = await openAdapters(config, { service: 'origin-test' });
+  const logger = createLogger({ service: 'origin-test', level: 'silent' });
+  const origin = await startOrigin(config, { logger, adapters, port: 0 });
+  const keys = await loadDevKeys(config.auth.keyDir);
+  return {
+    url: origin.url,
+    origin,
+    adapters,
+    config,
+    dataDir: dir,
+    token: (role, sub) => signDevToken(keys, { role, issuer: config.auth.issuer, audience: config.auth.audience, ...(sub ? { sub } : {}) }),
+    async close() {
+      await origin.stop();
+      await adapters.close();
+      if (!dataDir) await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const sources = new Map<string, Promise<Buffer>>();
+
+/** A 640x360 source with stereo audio (cached per length). */
+export function sourceFile(seconds: number): Promise<Buffer> {
+  const key = String(seconds);
+  let made = sources.get(key);
+  if (!made) {
+    made = (async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vought-src-'));
+      const file = path.join(dir, 'src.mp4');
+      await run('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=640x360:rate=30',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=48000',
+        '-t',
+        String(seconds),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-c:a',
+        'aac',
+        '-shortest',
+        file,
+      ]);
+      const bytes = await fs.readFile(file);
+      await fs.rm(dir, { recursive: true, force: true });
+      return bytes;
+    })();
+    sources.set(key, made);
+  }
+  return made;
+}
+
+/** Creates, stores, encodes and readies a video through the real encoder; returns its id. */
+export async function makeReadyVideo(
+  t: TestOrigin,
+  options: { seconds?: number; visibility?: Visibility; owner?: string; title?: string } = {},
+): Promise<string> {
+  const id = `f${randomBytes(5).toString('hex')}`;
+  const { catalog, store } = t.adapters;
+  await catalog.createVideo({
+    id,
+    owner: options.owner ?? 'dev-editor',
+    title: options.title ?? 'fixture',
+    visibility: options.visibility ?? 'public',
+    status: 'processing',
+  });
+  await store.put(`videos/${id}/source`, await sourceFile(options.seconds ?? 16));
+  const tools = await locateFfmpeg({});
+  const { index } = await processVideo({
+    videoId: id,
+    sourceKey: `videos/${id}/source`,
+    store,
+    tools,
+    workDir: path.join(t.dataDir, 'work'),
+    logger: createLogger({ service: 'fixture', level: 'silent' }),
+    preset: 'superfast',
+  });
+  await catalog.updateVideo(id, { status: 'ready', duration: index.duration, renditions: renditionsOf(index) });
+  return id;
+}
+
+export async function hasTool(binary: string): Promise<boolean> {
+  return run(binary, ['-version']).then(
+    () => true,
+    () => false,
+  );
+}
