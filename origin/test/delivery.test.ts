@@ -212,7 +212,7 @@ describe.skipIf(!ffmpeg)('delivery', { timeout: 120_000 }, () => {
     ]) {
       const res = await fetch(`${base}/hls/master.m3u8?${query}`);
       expect(res.status, query).toBe(400);
-      const body = await res.json();
+      const body = (await res.json()) as { error: { parameter: string; message: string } };
       expect(body.error.parameter, query).toBe(parameter);
       expect(body.error.message).toContain(parameter);
     }
