@@ -1,0 +1,170 @@
+// Real players in Debian's Chromium (playwright-core): hls.js, dash.js and Shaka Player play vought's
+// HLS and DASH of one stored copy; playback starts, passes 10 s, raises no error, and switches
+// quality when the test forces it.
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasTool, makeReadyVideo, startTestOrigin, type TestOrigin } from './harness.ts';
+
+const require = createRequire(import.meta.url);
+const CHROMIUM = '/usr/bin/chromium';
+const ready = existsSync(CHROMIUM) && (await hasTool('ffmpeg'));
+if (!ready && process.env.CI === 'true') throw new Error('Chromium (/usr/bin/chromium) and ffmpeg are required for the player tests in CI');
+
+// dashjs exports no package.json: find node_modules through hls.js, which sits beside it.
+const modules = path.resolve(path.dirname(require.resolve('hls.js/dist/hls.min.js')), '../..');
+const libs: Record<string, string> = {
+  '/hls.js': require.resolve('hls.js/dist/hls.min.js'),
+  '/dash.js': path.join(modules, 'dashjs/dist/modern/umd/dash.all.min.js'),
+  '/shaka.js': path.join(modules, 'shaka-player/dist/shaka-player.compiled.js'),
+};
+
+// The page: one <video>, a player chosen by ?player=, state exposed on window for the test.
+const page = `<!doctype html><html><body><video id="v" muted playsinline width="640" height="360"></video>
+<script src="/hls.js"></script><script src="/dash.js"></script><script src="/shaka.js"></script>
+<script>
+const q = new URLSearchParams(location.search);
+const video = document.getElementById('v');
+window.state = { errors: [], heights: [], switched: null, player: q.get('player') };
+video.addEventListener('error', () => state.errors.push('video element: ' + (video.error && video.error.message)));
+video.addEventListener('resize', () => state.heights.push(video.videoHeight));
+async function start() {
+  const src = q.get('src');
+  if (state.player === 'hls') {
+    const hls = new Hls({ capLevelToPlayerSize: false });
+    hls.on(Hls.Events.ERROR, (_, d) => { if (d.fatal) state.errors.push('hls.js: ' + d.details); });
+    hls.on(Hls.Events.LEVEL_SWITCHED, (_, d) => { state.level = hls.levels[d.level].height; });
+    hls.loadSource(src); hls.attachMedia(video);
+    window.forceSwitch = () => { const target = hls.currentLevel === 0 ? hls.levels.length - 1 : 0; state.want = hls.levels[target].height; hls.currentLevel = target; };
+  } else if (state.player === 'dash') {
+    const player = dashjs.MediaPlayer().create();
+    player.updateSettings({ debug: { logLevel: dashjs.Debug.LOG_LEVEL_NONE } });
+    player.on(dashjs.MediaPlayer.events.ERROR, (e) => state.errors.push('dash.js: ' + JSON.stringify(e.error && (e.error.message || e.error.code))));
+    player.on(dashjs.MediaPlayer.events.QUALITY_CHANGE_RENDERED, (e) => { if (e.mediaType === 'video') state.level = e.newRepresentation && e.newRepresentation.height; });
+    player.initialize(video, src, false);
+    window.forceSwitch = () => {
+      player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: false } } } });
+      const reps = player.getRepresentationsByType('video');
+      const current = player.getCurrentRepresentationForType('video');
+      const target = reps.find((r) => r.height !== current.height);
+      state.want = target.height;
+      player.setRepresentationForTypeByIndex('video', reps.indexOf(target), true);
+    };
+  } else {
+    shaka.polyfill.installAll();
+    const player = new shaka.Player();
+    await player.attach(video);
+    player.addEventListener('error', (e) => state.errors.push('shaka: ' + e.detail.code));
+    player.addEventListener('variantchanged', () => { const t = player.getVariantTracks().find((t) => t.active); state.level = t && t.height; });
+    player.addEventListener('adaptation', () => { const t = player.getVariantTracks().find((t) => t.active); state.level = t && t.height; });
+    await player.load(src).catch((e) => state.errors.push('shaka load: ' + e.code));
+    window.forceSwitch = () => {
+      player.configure({ abr: { enabled: false } });
+      const tracks = player.getVariantTracks();
+      const active = tracks.find((t) => t.active);
+      const target = tracks.find((t) => t.height !== active.height);
+      state.want = target.height;
+      player.selectVariantTrack(target, true);
+    };
+  }
+  video.playbackRate = 2;
+  await video.play().catch((e) => state.errors.push('play: ' + e.message));
+}
+start().catch((e) => state.errors.push('start: ' + e.message));
+</script></body></html>`;
+
+describe.skipIf(!ready)('real players in Chromium', { timeout: 120_000 }, () => {
+  let t: TestOrigin;
+  let id: string;
+  let server: http.Server;
+  let pageUrl: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await startTestOrigin();
+    id = await makeReadyVideo(t, { seconds: 16 });
+    server = http.createServer(async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const file = libs[url.pathname];
+      if (file) {
+        res.setHeader('content-type', 'text/javascript');
+        res.end(await fs.readFile(file));
+        return;
+      }
+      res.setHeader('content-type', 'text/html');
+      res.end(page);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // The page lives on another origin than the media: CORS is part of what is proven.
+    pageUrl = `http://localhost:${(server.address() as AddressInfo).port}/`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--autoplay-policy=no-user-gesture-required',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await t?.close();
+  });
+
+  const cases: Array<[string, 'hls' | 'dash' | 'shaka', string]> = [
+    ['hls.js plays HLS', 'hls', 'hls/master.m3u8'],
+    ['dash.js plays DASH', 'dash', 'dash/manifest.mpd'],
+    ['Shaka Player plays HLS', 'shaka', 'hls/master.m3u8'],
+    ['Shaka Player plays DASH', 'shaka', 'dash/manifest.mpd'],
+  ];
+
+  it.each(cases)('%s: starts, passes 10 s, no error, switches quality on demand', async (_name, player, manifest) => {
+    const tab = await browser.newPage();
+    try {
+      const src = `${t.url}/v1/videos/${id}/${manifest}`;
+      await tab.goto(`${pageUrl}?player=${player}&src=${encodeURIComponent(src)}`);
+      await tab.waitForFunction(
+        () =>
+          (document.getElementById('v') as HTMLVideoElement).currentTime > 1 ||
+          (window as unknown as { state: { errors: string[] } }).state.errors.length > 0,
+        null,
+        { timeout: 30_000 },
+      );
+      await tab.evaluate(() => (window as unknown as { forceSwitch: () => void }).forceSwitch());
+      await tab.waitForFunction(
+        () =>
+          (document.getElementById('v') as HTMLVideoElement).currentTime > 10 ||
+          (window as unknown as { state: { errors: string[] } }).state.errors.length > 0,
+        null,
+        { timeout: 45_000 },
+      );
+      await tab.waitForFunction(
+        () => {
+          const s = (window as unknown as { state: { want: number; level: number; heights: number[]; errors: string[] } }).state;
+          return s.errors.length > 0 || (s.want !== undefined && (s.level === s.want || s.heights.at(-1) === s.want));
+        },
+        null,
+        { timeout: 30_000 },
+      );
+      const state = await tab.evaluate(() => (window as unknown as { state: unknown }).state);
+      const time = await tab.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
+      expect((state as { errors: string[] }).errors).toEqual([]);
+      expect(time).toBeGreaterThan(10);
+      const s = state as { want: number; level: number; heights: number[] };
+      expect([s.level, s.heights.at(-1)]).toContain(s.want);
+    } finally {
+      await tab.close();
+    }
+  });
+});
