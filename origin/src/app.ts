@@ -37,46 +37,48 @@ export function createOriginApp(
   app.use('*', observe({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.config.log.level === 'debug' }));
   // Browser players fetch manifests and segments cross-origin; Range must be allowed and the
   // headers players read (Content-Range, ETag, ...) exposed.
-  app.use(
-    '*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
-      allowHeaders: [
-        'Authorization',
-        'Range',
-        'Content-Type',
-        'If-None-Match',
-        'If-Modified-Since',
-        'Tus-Resumable',
-        'Upload-Length',
-        'Upload-Offset',
-        'Upload-Metadata',
-        'Upload-Checksum',
-        'Upload-Defer-Length',
-        'Upload-Concat',
-        'X-HTTP-Method-Override',
-        'X-Request-Id',
-      ],
-      exposeHeaders: [
-        'Content-Length',
-        'Content-Range',
-        'Accept-Ranges',
-        'ETag',
-        'Last-Modified',
-        'Age',
-        'Location',
-        'Tus-Resumable',
-        'Tus-Version',
-        'Tus-Extension',
-        'Tus-Max-Size',
-        'Upload-Offset',
-        'Upload-Length',
-        'Upload-Expires',
-        'X-Request-Id',
-      ],
-      maxAge: 86400,
-    }),
+  const corsMiddleware = cors({
+    origin: '*',
+    allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+    allowHeaders: [
+      'Authorization',
+      'Range',
+      'Content-Type',
+      'If-None-Match',
+      'If-Modified-Since',
+      'Tus-Resumable',
+      'Upload-Length',
+      'Upload-Offset',
+      'Upload-Metadata',
+      'Upload-Checksum',
+      'Upload-Defer-Length',
+      'Upload-Concat',
+      'X-HTTP-Method-Override',
+      'X-Request-Id',
+    ],
+    exposeHeaders: [
+      'Content-Length',
+      'Content-Range',
+      'Accept-Ranges',
+      'ETag',
+      'Last-Modified',
+      'Age',
+      'Location',
+      'Tus-Resumable',
+      'Tus-Version',
+      'Tus-Extension',
+      'Tus-Max-Size',
+      'Upload-Offset',
+      'Upload-Length',
+      'Upload-Expires',
+      'X-Request-Id',
+    ],
+    maxAge: 86400,
+  });
+  // An OPTIONS without Access-Control-Request-Method is not a preflight but a real request (tus
+  // capability discovery): it goes to its route, with CORS headers added on the way out.
+  app.use('*', (c, next) =>
+    c.req.method === 'OPTIONS' && !c.req.header('access-control-request-method') ? next() : corsMiddleware(c, next),
   );
   healthRoutes(app, { metrics: deps.metrics, readiness: deps.readiness });
   const mounted: Partial<Record<RouteGroup, unknown>> = {};
