@@ -134,31 +134,17 @@ describe.skipIf(!ready)('real players in Chromium', { timeout: 120_000 }, () => 
     try {
       const src = `${t.url}/v1/videos/${id}/${manifest}`;
       await tab.goto(`${pageUrl}?player=${player}&src=${encodeURIComponent(src)}`);
+      // Page-side expressions as strings: this file is compiled without the DOM library.
+      await tab.waitForFunction('document.getElementById("v").currentTime > 1 || state.errors.length > 0', null, { timeout: 30_000 });
+      await tab.evaluate('forceSwitch()');
+      await tab.waitForFunction('document.getElementById("v").currentTime > 10 || state.errors.length > 0', null, { timeout: 45_000 });
       await tab.waitForFunction(
-        () =>
-          (document.getElementById('v') as HTMLVideoElement).currentTime > 1 ||
-          (window as unknown as { state: { errors: string[] } }).state.errors.length > 0,
+        'state.errors.length > 0 || (state.want !== undefined && (state.level === state.want || state.heights.at(-1) === state.want))',
         null,
         { timeout: 30_000 },
       );
-      await tab.evaluate(() => (window as unknown as { forceSwitch: () => void }).forceSwitch());
-      await tab.waitForFunction(
-        () =>
-          (document.getElementById('v') as HTMLVideoElement).currentTime > 10 ||
-          (window as unknown as { state: { errors: string[] } }).state.errors.length > 0,
-        null,
-        { timeout: 45_000 },
-      );
-      await tab.waitForFunction(
-        () => {
-          const s = (window as unknown as { state: { want: number; level: number; heights: number[]; errors: string[] } }).state;
-          return s.errors.length > 0 || (s.want !== undefined && (s.level === s.want || s.heights.at(-1) === s.want));
-        },
-        null,
-        { timeout: 30_000 },
-      );
-      const state = await tab.evaluate(() => (window as unknown as { state: unknown }).state);
-      const time = await tab.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
+      const state = await tab.evaluate('state');
+      const time = (await tab.evaluate('document.getElementById("v").currentTime')) as number;
       expect((state as { errors: string[] }).errors).toEqual([]);
       expect(time).toBeGreaterThan(10);
       const s = state as { want: number; level: number; heights: number[] };
