@@ -47,14 +47,25 @@ interface Result {
 async function load(base: string, paths: string[]): Promise<Result> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vought-wrk-'));
   const script = path.join(dir, 'paths.lua');
-  await fs.writeFile(script, `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
-  const { stdout } = await run('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-s', script, base], { maxBuffer: 1 << 20 });
+  await fs.writeFile(
+    script,
+    `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`,
+  );
+  const { stdout } = await run('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-s', script, base], {
+    maxBuffer: 1 << 20,
+  });
   await fs.rm(dir, { recursive: true, force: true });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
   const scale = p99?.[2] === 'us' ? 0.001 : p99?.[2] === 's' ? 1000 : 1;
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
-  if (non2xx) throw new Error(`${non2xx[1]} failed responses from ${base}${paths[0]}`);
+  if (non2xx) {
+    const sample = await fetch(`${base}${paths[0]}`).then(
+      (r) => `${r.status} ${r.statusText}`,
+      (e: Error) => e.message,
+    );
+    throw new Error(`${non2xx[1]} failed responses from ${base}${paths[0]} (a sample: ${sample})`);
+  }
   return { rps, p99ms: Number(p99?.[1] ?? 0) * scale };
 }
 
@@ -68,7 +79,8 @@ async function main(): Promise<void> {
   if (!(await has('wrk'))) throw new Error('wrk is needed (apt-get install wrk)');
   const started = Date.now();
   // 1. fixtures: one real encode, then synthetic long videos from its fragments
-  const t = await startTestOrigin();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vought-bench-'));
+  const t = await startTestOrigin({}, dataDir);
   const id = await makeReadyVideo(t, { seconds: 20 });
   const index = JSON.parse((await t.adapters.store.readAll(`videos/${id}/index.json`)).toString()) as MediaIndex;
   const top = index.tracks.find((x) => x.type === 'video') as MediaTrack;
@@ -76,7 +88,14 @@ async function main(): Promise<void> {
   const f = top.fragments;
   const fragBytes = file.subarray(f.offset[0], (f.offset.at(-1) ?? 0) + (f.size.at(-1) ?? 0));
   const repeat = (times: number): { bytes: Buffer; track: MediaTrack } => {
-    const fragments = { time: [] as number[], duration: [] as number[], offset: [] as number[], size: [] as number[], keyframe: [] as (0 | 1)[], iframeSize: [] as number[] };
+    const fragments = {
+      time: [] as number[],
+      duration: [] as number[],
+      offset: [] as number[],
+      size: [] as number[],
+      keyframe: [] as (0 | 1)[],
+      iframeSize: [] as number[],
+    };
     const span = f.time.at(-1)! + f.duration.at(-1)!;
     for (let r = 0; r < times; r++) {
       for (let i = 0; i < f.time.length; i++) {
@@ -95,14 +114,20 @@ async function main(): Promise<void> {
   const twoHours = repeat(360); // 2 hours
   const put = async (vid: string, track: MediaTrack, bytes: Buffer | null, tracks = 1) => {
     if (bytes) await t.adapters.store.put(`videos/${vid}/${track.file}`, bytes);
-    const idx: MediaIndex = { ...index, videoId: vid, duration: track.duration / track.timescale, tracks: Array.from({ length: tracks }, (_, i) => ({ ...track, id: `v${i}` })), text: [], createdAt: new Date().toISOString() };
+    const idx: MediaIndex = {
+      ...index,
+      videoId: vid,
+      duration: track.duration / track.timescale,
+      tracks: Array.from({ length: tracks }, (_, i) => ({ ...track, id: `v${i}` })),
+      text: [],
+      createdAt: new Date().toISOString(),
+    };
     await t.adapters.store.put(`videos/${vid}/index.json`, serializeMediaIndex(idx));
     await t.adapters.catalog.createVideo({ id: vid, owner: 'bench', title: vid, status: 'ready' });
   };
   await put('long10', ten.track, ten.bytes);
   const coldIds = Array.from({ length: 5 }, (_, i) => `long2h${i}`);
   for (const vid of coldIds) await put(vid, twoHours.track, null, 5);
-  const dataDir = t.dataDir;
   await t.close().catch(() => {});
 
   // 2. static copies for the baselines: the hot segment and the 10-minute segments as files
@@ -112,9 +137,14 @@ async function main(): Promise<void> {
   for (let i = 0; i < ten.track.fragments.time.length; i += 2) {
     const last = Math.min(i + 1, ten.track.fragments.time.length - 1);
     const offset = ten.track.fragments.offset[i]!;
-    tenSegments.push({ time: ten.track.fragments.time[i]!, offset, size: ten.track.fragments.offset[last]! + ten.track.fragments.size[last]! - offset });
+    tenSegments.push({
+      time: ten.track.fragments.time[i]!,
+      offset,
+      size: ten.track.fragments.offset[last]! + ten.track.fragments.size[last]! - offset,
+    });
   }
-  for (const [n, s] of tenSegments.entries()) await fs.writeFile(path.join(staticDir, 'rot', `${n}.m4s`), ten.bytes.subarray(s.offset, s.offset + s.size));
+  for (const [n, s] of tenSegments.entries())
+    await fs.writeFile(path.join(staticDir, 'rot', `${n}.m4s`), ten.bytes.subarray(s.offset, s.offset + s.size));
   const hot = tenSegments[3]!;
   await fs.writeFile(path.join(staticDir, 'hot.m4s'), ten.bytes.subarray(hot.offset, hot.offset + hot.size));
 
@@ -138,7 +168,7 @@ async function main(): Promise<void> {
     const conf = path.join(dataDir, 'nginx.conf');
     await fs.writeFile(
       conf,
-      `worker_processes 1; daemon off; pid ${dataDir}/nginx.pid; error_log /dev/null crit;
+      `${process.getuid?.() === 0 ? 'user root; ' : ''}worker_processes 1; daemon off; pid ${dataDir}/nginx.pid; error_log /dev/null crit;
 events { worker_connections 1024; }
 http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; open_file_cache max=1000;
   types { video/mp4 m4s; } client_body_temp_path ${dataDir}/nginx-tmp; proxy_temp_path ${dataDir}/nginx-tmp; fastcgi_temp_path ${dataDir}/nginx-tmp; uwsgi_temp_path ${dataDir}/nginx-tmp; scgi_temp_path ${dataDir}/nginx-tmp;
@@ -198,9 +228,13 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; op
       `2 h media playlist vought ${fmt(results.playlist)}  (${(twoHours.track.fragments.time.length / 2).toFixed(0)} segments each)`,
       '',
       'ratios (requests/s, higher is better for vought):',
-      ...(results.nginxHot ? [`  hot segment        vought / nginx = ${(results.voughtHot.rps / results.nginxHot.rps).toFixed(2)}  (target ≥ 1.0)`] : ['  nginx not installed: no nginx ratios']),
+      ...(results.nginxHot
+        ? [`  hot segment        vought / nginx = ${(results.voughtHot.rps / results.nginxHot.rps).toFixed(2)}  (target ≥ 1.0)`]
+        : ['  nginx not installed: no nginx ratios']),
       `  hot segment        vought / node  = ${(results.voughtHot.rps / results.nodeHot.rps).toFixed(2)}`,
-      ...(results.nginxRot ? [`  rotating segments  vought / nginx = ${(results.voughtRot.rps / results.nginxRot.rps).toFixed(2)}  (target ≥ 0.8)`] : []),
+      ...(results.nginxRot
+        ? [`  rotating segments  vought / nginx = ${(results.voughtRot.rps / results.nginxRot.rps).toFixed(2)}  (target ≥ 0.8)`]
+        : []),
       `  rotating segments  vought / node  = ${(results.voughtRot.rps / results.nodeRot.rps).toFixed(2)}`,
       `2 h media playlist: cold median ${median(cold).toFixed(1)} ms (target < 50; samples ${cold.map((x) => x.toFixed(1)).join(', ')}), warm median ${median(warm).toFixed(2)} ms over HTTP (target < 1)`,
       `(whole run ${((Date.now() - started) / 1000).toFixed(0)} s)`,

@@ -1,7 +1,9 @@
 // Starts one origin node on given adapters: HTTP server, readiness probes, and the invalidation
 // subscriber that drops a video's cached indexes and manifests on every node (issue 5, §4).
+
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { Authenticator, loadDevKeys } from '@vought/auth';
 import { type Invalidation, subjects } from '@vought/bus';
 import type { Config } from '@vought/config';
@@ -57,7 +59,14 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
     }
   });
 
-  const server = serve({ fetch: app.fetch, port: options.port ?? config.ports.origin, hostname: config.host });
+  const listener = getRequestListener(app.fetch);
+  const hot = (mounted.delivery as Delivery | undefined)?.hot;
+  const server = http.createServer((req, res) => {
+    if (hot?.serve(req, res, metrics.httpDuration)) return;
+    void listener(req, res);
+  });
+  server.keepAliveTimeout = 65_000; // longer than typical CDN/LB idle timeouts (60 s)
+  server.listen(options.port ?? config.ports.origin, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

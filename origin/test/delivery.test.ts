@@ -185,6 +185,33 @@ describe.skipIf(!ffmpeg)('delivery', { timeout: 120_000 }, () => {
     ).toBe('ftyp');
   });
 
+  it('answers a repeated public segment from the in-memory hot path with the same bytes and headers', async () => {
+    const url = `${base}/v360/s4000/61440.m4s`;
+    const first = await fetch(url);
+    const firstBody = Buffer.from(await first.arrayBuffer());
+    const second = await fetch(url);
+    expect(Buffer.from(await second.arrayBuffer())).toEqual(firstBody);
+    for (const h of [
+      'content-type',
+      'cache-control',
+      'etag',
+      'surrogate-key',
+      'last-modified',
+      'access-control-allow-origin',
+      'accept-ranges',
+    ]) {
+      expect(second.headers.get(h), h).toBe(first.headers.get(h));
+    }
+    expect((await fetch(url, { headers: { 'if-none-match': first.headers.get('etag') as string } })).status).toBe(304);
+    expect((await fetch(url, { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+    const ranged = await fetch(url, { headers: { range: 'bytes=0-3' } });
+    expect(ranged.status).toBe(206);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    // the hot path reports under the same route label as the full app: one series per route
+    const series = metrics.split('\n').filter((l) => l.startsWith('http_request_duration_seconds_count') && l.includes('/:seg{'));
+    expect(series.length).toBeGreaterThan(0);
+  });
+
   it('answers CORS preflights for players on other origins', async () => {
     const res = await fetch(`${base}/hls/master.m3u8`, {
       method: 'OPTIONS',

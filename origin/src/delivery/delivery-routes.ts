@@ -28,6 +28,7 @@ import { LRUCache } from 'lru-cache';
 import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
 import { DeliveryIndex, type DeliveryRecord } from './delivery-index.ts';
+import { HotSegments, SEGMENT_ROUTE } from './hot-path.ts';
 import { decideRange } from './http-range.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -44,6 +45,7 @@ const view = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset
 
 export interface Delivery {
   index: DeliveryIndex;
+  hot: HotSegments;
   /** Drops everything cached for a video on this node. */
   forget(id: string): void;
 }
@@ -54,6 +56,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
   const verified = new LRUCache<string, number>({ max: 10_000 });
   // Hot segment bytes in memory: a cached segment is served without touching storage.
   const segments = new LRUCache<string, Buffer>({ maxSize: deps.config.cache.memoryBytes, sizeCalculation: (b) => b.length + 100 });
+  const hot = new HotSegments(deps.config.cache.memoryBytes);
 
   async function authorize(c: Context, record: DeliveryRecord): Promise<string> {
     if (record.video.visibility !== 'private') return '';
@@ -208,7 +211,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     );
   });
 
-  app.on(['GET', 'HEAD'], '/v1/videos/:id/:track/:seg{s[0-9]{3,6}}/:time{[0-9]{1,16}\\.m4s}', async (c) => {
+  app.on(['GET', 'HEAD'], SEGMENT_ROUTE, async (c) => {
     const record = await index.get(c.req.param('id'));
     await authorize(c, record);
     const track = trackOf(record, c.req.param('track'));
@@ -343,8 +346,10 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
   void ManifestError;
   return {
     index,
+    hot,
     forget(id: string) {
       index.drop(id);
+      hot.forget(id);
       for (const key of segments.keys()) if (key.startsWith(`${id}:`)) segments.delete(key);
     },
   };

@@ -1,0 +1,60 @@
+// The measured hot path (origin/bench, "hot segment" and "rotating segments"): a public segment
+// already served once is answered straight from memory by a plain Node request handler, before
+// Hono, routing, middleware and the Fetch Response round trip. Anything else (a token, a Range,
+// a conditional request that does not match, an unknown path) falls through to the full app,
+// which is also what fills this table. Invalidations empty it per video.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Histogram } from '@vought/observability';
+import { LRUCache } from 'lru-cache';
+
+export interface HotEntry {
+  body: Buffer;
+  headers: Record<string, string>;
+  etag: string;
+  videoId: string;
+}
+
+const SEGMENT_PATH = /^\/v1\/videos\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/s\d+\/\d+\.m4s$/;
+/** The Hono route of segments: also the metrics label of requests the hot path answers. */
+export const SEGMENT_ROUTE = '/v1/videos/:id/:track/:seg{s[0-9]{3,6}}/:time{[0-9]{1,16}\\.m4s}';
+
+export class HotSegments {
+  private readonly entries: LRUCache<string, HotEntry>;
+
+  constructor(maxBytes: number) {
+    this.entries = new LRUCache<string, HotEntry>({ maxSize: Math.max(1, maxBytes), sizeCalculation: (e) => e.body.length + 512 });
+  }
+
+  /** Only plain public segment URLs qualify (no query: no token, no parameters). */
+  static eligible(path: string): boolean {
+    return SEGMENT_PATH.test(path);
+  }
+
+  remember(path: string, entry: HotEntry): void {
+    this.entries.set(path, entry);
+  }
+
+  forget(videoId: string): void {
+    for (const [key, entry] of this.entries.entries()) if (entry.videoId === videoId) this.entries.delete(key);
+  }
+
+  /** Answers the request when it can; false hands it to the full app. */
+  serve(req: IncomingMessage, res: ServerResponse, histogram: Histogram<'method' | 'route' | 'status'>): boolean {
+    const method = req.method;
+    if ((method !== 'GET' && method !== 'HEAD') || req.headers.range || !req.url) return false;
+    const entry = this.entries.get(req.url);
+    if (!entry) return false;
+    const started = performance.now();
+    const inm = req.headers['if-none-match'];
+    if (inm !== undefined) {
+      if (inm !== entry.etag) return false;
+      res.writeHead(304, { etag: entry.etag, 'cache-control': entry.headers['cache-control'] ?? '' });
+      res.end();
+    } else {
+      res.writeHead(200, entry.headers);
+      res.end(method === 'HEAD' ? undefined : entry.body);
+    }
+    histogram.observe({ method, route: SEGMENT_ROUTE, status: inm !== undefined ? '304' : '200' }, (performance.now() - started) / 1000);
+    return true;
+  }
+}
