@@ -1,0 +1,198 @@
+// Builder rules on fixed indexes (no I/O): segment planning, query parsing, and the conformance
+// rules strict players enforce.
+import type { AudioTrack, MediaIndex, VideoTrack } from '@vought/media';
+import { Parser } from 'm3u8-parser';
+import { parse as parseMpd } from 'mpd-parser';
+import { describe, expect, it } from 'vitest';
+import { buildMpd } from './dash-builder.ts';
+import { buildMediaPlaylist, buildMultivariantPlaylist } from './hls-builder.ts';
+import { ManifestError } from './manifest-error.ts';
+import { mediaPlaylistQuery, normaliseQuery, parseManifestQuery } from './manifest-query.ts';
+import { present } from './presentation.ts';
+import { findFragment, planSegments, segmentAt } from './segment-planner.ts';
+
+function fragments(count: number, duration: number, bytes: (i: number) => number) {
+  const f = {
+    time: [] as number[],
+    duration: [] as number[],
+    offset: [] as number[],
+    size: [] as number[],
+    keyframe: [] as (0 | 1)[],
+    iframeSize: [] as number[],
+  };
+  let offset = 1000;
+  for (let i = 0; i < count; i++) {
+    f.time.push(i * duration);
+    f.duration.push(duration);
+    f.offset.push(offset);
+    f.size.push(bytes(i));
+    f.keyframe.push(1);
+    f.iframeSize.push(Math.floor(bytes(i) / 5));
+    offset += bytes(i);
+  }
+  return f;
+}
+
+const video = (id: string, height: number, rate: number): VideoTrack => ({
+  id,
+  type: 'video',
+  file: `v/${height}p.mp4`,
+  fileSize: 0,
+  codec: 'avc1.64001f',
+  sampleEntry: 'avc1',
+  language: 'und',
+  timescale: 15360,
+  duration: 15360 * 20,
+  init: { offset: 0, size: 1000 },
+  bandwidth: { peak: rate * 1.3, average: rate },
+  fragments: fragments(10, 30720, (i) => Math.round((rate / 8) * 2 * (i === 3 ? 1.5 : 1))),
+  width: Math.round((height * 16) / 9 / 2) * 2,
+  height,
+  frameRate: { num: 30, den: 1 },
+  sar: { h: 1, v: 1 },
+  rotation: 0,
+});
+
+// Audio fragments of 1024-sample AAC frames do not land exactly on 2 s.
+const audio = (id: string, language: string): AudioTrack => ({
+  id,
+  type: 'audio',
+  file: `a/${id}.mp4`,
+  fileSize: 0,
+  codec: 'mp4a.40.2',
+  sampleEntry: 'mp4a',
+  language,
+  timescale: 48000,
+  duration: 96256 * 10,
+  init: { offset: 0, size: 700 },
+  bandwidth: { peak: 130_000, average: 128_000 },
+  fragments: fragments(10, 96256, () => 32_000),
+  channels: 2,
+  sampleRate: 48000,
+});
+
+const index: MediaIndex = {
+  version: 1,
+  videoId: 'x',
+  duration: 20,
+  tracks: [video('v720', 720, 3_000_000), video('v360', 360, 800_000), audio('a-eng', 'eng'), audio('a-fra', 'fra')],
+  text: [{ id: 't-eng', type: 'text', file: 'text/t-eng.vtt', language: 'eng', format: 'webvtt' }],
+  createdAt: '2026-11-24T00:00:00.000Z',
+};
+
+const q = (text: string) => parseManifestQuery(new URLSearchParams(text));
+
+describe('segment planning', () => {
+  it('groups whole fragments greedily from the start fragment alone', () => {
+    const track = index.tracks[0] as VideoTrack;
+    const four = planSegments(track, 4 * 15360);
+    expect(four.map((s) => [s.first, s.last])).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+      [8, 9],
+    ]);
+    // the same URL gives the same segment whatever plan produced it
+    expect(segmentAt(track, 2, 4 * 15360)).toEqual(four[1]);
+    expect(planSegments(track, 6 * 15360).map((s) => s.last - s.first + 1)).toEqual([3, 3, 3, 1]);
+    expect(findFragment(track, 30720 * 7)).toBe(7);
+    expect(findFragment(track, 12345)).toBe(-1);
+  });
+
+  it('keeps audio segments near video ones although AAC fragments are a little longer than 2 s', () => {
+    const track = index.tracks[2] as AudioTrack;
+    const segments = planSegments(track, 4 * 48000);
+    expect(segments.every((s) => s.last - s.first === 1)).toBe(true);
+  });
+});
+
+describe('query', () => {
+  it('normalises equal queries to one cache key', () => {
+    expect(normaliseQuery(q('end=10&start=2.0&segment=4'))).toBe(normaliseQuery(q('start=2&end=10')));
+    expect(mediaPlaylistQuery(q('max_height=720&start=2'))).toBe('start=2');
+  });
+
+  it.each([
+    ['max_height=abc', 'max_height'],
+    ['min_height=-1', 'min_height'],
+    ['min_height=800&max_height=400', 'min_height'],
+    ['start=5&end=5', 'start'],
+    ['segment=0.5', 'segment'],
+    ['segment=31', 'segment'],
+    ['audio=', 'audio'],
+    ['audio=en;fr', 'audio'],
+    ['addressing=ranges', 'addressing'],
+    ['start=1&start=2', 'start'],
+  ])('refuses %s naming %s', (text, parameter) => {
+    try {
+      q(text);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ManifestError);
+      expect((error as ManifestError).detail.parameter).toBe(parameter);
+    }
+  });
+});
+
+describe('HLS', () => {
+  it('writes variants with peak and average bandwidth including the audio group, one DEFAULT per group, CODECS of both', () => {
+    const text = buildMultivariantPlaylist(present(index, q('')), { passQuery: '', mediaQuery: '', addressing: 'segments' });
+    const parser = new Parser();
+    const warnings: string[] = [];
+    parser.on('warn', (w: { message: string }) => warnings.push(w.message));
+    parser.push(text);
+    parser.end();
+    expect(warnings).toEqual([]);
+    const v720 = parser.manifest.playlists.find(
+      (p: { attributes: { RESOLUTION: { height: number } } }) => p.attributes.RESOLUTION.height === 720,
+    );
+    // 720p peak: fragment 3 is 1.5× — the 4 s segment [2,3] averages 1.25× the rate
+    const audioPeak = Math.ceil((2 * 32_000 * 8 * 48000) / (2 * 96256));
+    expect(v720.attributes.BANDWIDTH).toBe(Math.ceil(3_000_000 * 1.25) + audioPeak);
+    expect(v720.attributes.CODECS).toBe('avc1.64001f,mp4a.40.2');
+    expect(text.match(/DEFAULT=YES/g)).toHaveLength(1);
+    expect(text).toContain('SUBTITLES="subs"');
+    expect(text).toContain('#EXT-X-VERSION:4');
+  });
+
+  it('filters languages and heights, and carries the token into every URL', () => {
+    const text = buildMultivariantPlaylist(present(index, q('audio=fra&max_height=400')), {
+      passQuery: 'token=abc',
+      mediaQuery: '',
+      addressing: 'segments',
+    });
+    expect(text).not.toContain('a-eng');
+    expect(text).not.toContain('v720');
+    for (const line of text.split('\n').filter((l) => l.includes('.m3u8'))) expect(line).toContain('token=abc');
+    const media = buildMediaPlaylist(present(index, q('')).video[0]!, { passQuery: 'token=abc', mediaQuery: '', addressing: 'segments' });
+    for (const line of media.split('\n').filter((l) => l.includes('.m4s') || l.includes('init.mp4'))) expect(line).toContain('token=abc');
+  });
+});
+
+describe('DASH', () => {
+  it('writes timelines that start at tfdt, without gaps, d=0 or negative times, also when clipped', () => {
+    for (const query of ['', 'start=5&end=13', 'start=0.5', 'segment=6']) {
+      const text = buildMpd(present(index, q(query)), { passQuery: '' });
+      expect(text).not.toMatch(/ d="0"/);
+      expect(text).not.toMatch(/t="-/);
+      const parsed = parseMpd(text, { manifestUri: 'http://x/v1/videos/x/dash/manifest.mpd' });
+      for (const playlist of parsed.playlists) {
+        for (let i = 1; i < playlist.segments.length; i++) {
+          const prev = playlist.segments[i - 1];
+          expect(playlist.segments[i].timeline === prev.timeline).toBe(true);
+        }
+      }
+    }
+    const clipped = buildMpd(present(index, q('start=5&end=13')), { passQuery: '' });
+    expect(clipped).toContain('presentationTimeOffset="61440"');
+    expect(clipped).toContain('<S t="61440"');
+  });
+
+  it('puts each audio language in its own AdaptationSet and the subtitles in a text one', () => {
+    const text = buildMpd(present(index, q('')), { passQuery: '' });
+    expect(text.match(/contentType="audio"/g)).toHaveLength(2);
+    expect(text).toContain('lang="fra"');
+    expect(text).toContain('mimeType="text/vtt"');
+  });
+});
