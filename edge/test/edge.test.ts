@@ -1,0 +1,142 @@
+// The edge in front of a real origin serving a real encoded video.
+import { createLogger } from '@vought/observability';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeReadyVideo, startTestOrigin, type TestOrigin } from '../../origin/test/harness.ts';
+import { cacheKey, freshness } from '../src/cache-policy.ts';
+import { type RunningEdge, startEdge } from '../src/edge-service.ts';
+
+const hasFfmpeg = await import('node:child_process').then(({ execFileSync }) => {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+if (!hasFfmpeg && process.env.CI === 'true') throw new Error('ffmpeg is required for the edge tests in CI');
+
+/** Requests the origin answered for segments, from its own metrics: counted at origin. */
+async function originSegmentRequests(t: TestOrigin): Promise<number> {
+  const text = await (await fetch(`${t.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('http_request_duration_seconds_count') && l.includes('/:seg{'))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+}
+
+describe('cache policy', () => {
+  it('reads s-maxage before max-age and never stores private or no-store', () => {
+    expect(freshness(200, 'public, max-age=31536000, immutable')).toMatchObject({ storable: true, ttl: 31536000, immutable: true });
+    expect(freshness(200, 'public, max-age=30, s-maxage=300, stale-while-revalidate=600')).toMatchObject({
+      ttl: 300,
+      staleWhileRevalidate: 600,
+    });
+    expect(freshness(200, 'private, max-age=3600').storable).toBe(false);
+    expect(freshness(200, 'no-store').storable).toBe(false);
+    expect(freshness(500, 'max-age=60').storable).toBe(false);
+  });
+
+  it('keys by path and the parameters that change the response, without the playback token', () => {
+    expect(cacheKey(new URL('http://e/v1/videos/a/hls/master.m3u8?token=abc&start=2'))).toBe('/v1/videos/a/hls/master.m3u8?start=2');
+    expect(cacheKey(new URL('http://e/x?b=1&a=2'))).toBe('/x?a=2&b=1');
+  });
+});
+
+describe.skipIf(!hasFfmpeg)('edge in front of a real origin', { timeout: 120_000 }, () => {
+  let t: TestOrigin;
+  let edge: RunningEdge;
+  let id: string;
+
+  beforeAll(async () => {
+    t = await startTestOrigin();
+    id = await makeReadyVideo(t, { seconds: 8 });
+    edge = await startEdge(t.config, {
+      logger: createLogger({ service: 'edge-test', level: 'silent' }),
+      bus: t.adapters.bus,
+      port: 0,
+      upstreams: [t.url],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await edge?.stop();
+    await t?.close();
+  });
+
+  it('coalesces 500 concurrent requests for one cold segment into exactly one origin request', async () => {
+    const before = await originSegmentRequests(t);
+    const url = `${edge.url}/v1/videos/${id}/v240/s4000/61440.m4s`;
+    const responses = await Promise.all(Array.from({ length: 500 }, () => fetch(url)));
+    const bodies = await Promise.all(responses.map((r) => r.arrayBuffer()));
+    expect(new Set(bodies.map((b) => b.byteLength)).size).toBe(1);
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    const labels = responses.map((r) => r.headers.get('x-cache'));
+    expect(labels.filter((l) => l === 'MISS')).toHaveLength(1);
+    expect(labels.every((l) => l === 'MISS' || l === 'COALESCED' || l === 'HIT')).toBe(true);
+    expect((await originSegmentRequests(t)) - before).toBe(1);
+  });
+
+  it('serves hits with Age, ranges from the cached object, and 304 on a matching ETag', async () => {
+    const url = `${edge.url}/v1/videos/${id}/v240/s4000/0.m4s`;
+    const miss = await fetch(url);
+    const body = Buffer.from(await miss.arrayBuffer());
+    expect(miss.headers.get('x-cache')).toBe('MISS');
+    const hit = await fetch(url);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(hit.headers.get('age')).toMatch(/^\d+$/);
+    expect(Buffer.from(await hit.arrayBuffer())).toEqual(body);
+    const before = await originSegmentRequests(t);
+    const range = await fetch(url, { headers: { range: 'bytes=100-199' } });
+    expect(range.status).toBe(206);
+    expect(range.headers.get('content-range')).toBe(`bytes 100-199/${body.length}`);
+    expect(Buffer.from(await range.arrayBuffer())).toEqual(body.subarray(100, 200));
+    expect((await fetch(url, { headers: { 'if-none-match': hit.headers.get('etag') as string } })).status).toBe(304);
+    expect(await originSegmentRequests(t)).toBe(before);
+  });
+
+  it('fills the whole object once on a range miss', async () => {
+    const url = `${edge.url}/v1/videos/${id}/a-und/s4000/0.m4s`;
+    const before = await originSegmentRequests(t);
+    const range = await fetch(url, { headers: { range: 'bytes=0-7' } });
+    expect(range.status).toBe(206);
+    expect(
+      Buffer.from(await range.arrayBuffer())
+        .subarray(4, 8)
+        .toString(),
+    ).toBe('moof');
+    expect((await fetch(url)).headers.get('x-cache')).toBe('HIT');
+    expect((await originSegmentRequests(t)) - before).toBe(1);
+  });
+
+  it('drops a video on a bus invalidation, and on an authenticated PURGE (soft purge marks stale)', async () => {
+    const url = `${edge.url}/v1/videos/${id}/hls/master.m3u8`;
+    await fetch(url);
+    expect((await fetch(url)).headers.get('x-cache')).toBe('HIT');
+    await t.adapters.bus.publish('cdn.invalidate', { type: 'invalidate', version: 1, keys: [`video-${id}`] });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await fetch(url)).headers.get('x-cache')).toBe('MISS');
+    expect((await fetch(url, { method: 'PURGE' })).status).toBe(401);
+    expect((await fetch(url, { method: 'PURGE', headers: { authorization: `Bearer ${await t.token('editor')}` } })).status).toBe(403);
+    const admin = await t.token('admin');
+    const soft = await fetch(url, { method: 'PURGE', headers: { authorization: `Bearer ${admin}`, 'soft-purge': '1' } });
+    expect(await soft.json()).toEqual({ purged: 1, soft: true });
+    expect((await fetch(url)).headers.get('x-cache')).toBe('STALE');
+    const hard = await fetch(`${edge.url}/`, {
+      method: 'PURGE',
+      headers: { authorization: `Bearer ${admin}`, 'surrogate-key': `video-${id}` },
+    });
+    expect(((await hard.json()) as { purged: number }).purged).toBeGreaterThan(0);
+    expect((await fetch(url)).headers.get('x-cache')).toBe('MISS');
+  });
+
+  it('answers 502 with Retry-After when no upstream answers', async () => {
+    const lonely = await startEdge(t.config, {
+      logger: createLogger({ service: 'edge-test', level: 'silent' }),
+      port: 0,
+      upstreams: ['http://127.0.0.1:1'],
+    });
+    const res = await fetch(`${lonely.url}/v1/videos/x/hls/master.m3u8`);
+    expect(res.status).toBe(502);
+    expect(res.headers.get('retry-after')).toBe('5');
+    await lonely.stop();
+  });
+});
