@@ -369,3 +369,35 @@ describe.skipIf(!pgUp)('search answers the same on SQLite and PostgreSQL', { tim
     }
   });
 });
+
+describe('limits', () => {
+  it('rate-limits per token and IP with 429 and Retry-After, and refuses large JSON bodies with 413', async () => {
+    const t = await startTestOrigin({ VOUGHT_RATE_LIMIT: '5' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) statuses.push((await fetch(`${t.url}/v1/videos`)).status);
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      const limited = await fetch(`${t.url}/v1/videos`);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('http.rate_limited');
+      // delivery is not limited by the API's budget
+      expect((await fetch(`${t.url}/v1/videos/none/hls/master.m3u8`)).status).toBe(404);
+    } finally {
+      await t.close();
+    }
+    const u = await startTestOrigin();
+    try {
+      const editor = await u.token('editor');
+      const big = await fetch(`${u.url}/v1/videos`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'x', description: 'y'.repeat(100_000) }),
+      });
+      expect(big.status).toBe(413);
+      expect(((await big.json()) as { error: { code: string } }).error.code).toBe('http.payload_too_large');
+    } finally {
+      await u.close();
+    }
+  });
+});

@@ -4,7 +4,8 @@ import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { type Principal, playbackJwks, signPlaybackToken } from '@vought/auth';
 import { subjects, type VideoEvent } from '@vought/bus';
 import type { Video, Visibility } from '@vought/catalog';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
@@ -21,6 +22,7 @@ import {
 } from './api-schemas.ts';
 import { authenticate, requirePermission } from './auth-middleware.ts';
 import { docsPage } from './docs-page.ts';
+import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter, rateLimit } from './rate-limiter.ts';
 import { CatalogRecommender, type Recommender } from './recommender.ts';
 import { mountUploads } from './upload-routes.ts';
 import { VideoService } from './video-service.ts';
@@ -86,8 +88,24 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
   // Only the control API reads user tokens; delivery paths below /v1/videos/{id}/ carry playback
   // tokens (also as Bearer) and are checked by delivery itself.
   const apiPath = /^\/v1\/videos(\/[A-Za-z0-9_-]+(\/(related|events|playback-tokens))?)?\/?$/;
-  api.use('/v1/videos/*', async (c, next) => (apiPath.test(c.req.path) ? optionalAuth(c, next) : next()));
-  api.use('/v1/videos', optionalAuth);
+  const limiter: RateLimiter = deps.config.cache.redisUrl ? new RedisRateLimiter(deps.config.cache.redisUrl) : new MemoryRateLimiter();
+  const limited = rateLimit(limiter, deps.config.api.rateLimitPerMinute);
+  // JSON bodies of the control API are small; anything larger is refused before it is read.
+  const smallBody = bodyLimit({
+    maxSize: 64 * 1024,
+    onError: () => {
+      throw new ApiError('http.payload_too_large', 'request bodies of the control API are limited to 64 KiB');
+    },
+  });
+  const guarded: MiddlewareHandler = async (c, next) => {
+    await optionalAuth(c, async () => {
+      await limited(c, async () => {
+        await smallBody(c, next);
+      });
+    });
+  };
+  api.use('/v1/videos/*', async (c, next) => (apiPath.test(c.req.path) ? guarded(c, next) : next()));
+  api.use('/v1/videos', guarded);
 
   api.openapi(
     createRoute({

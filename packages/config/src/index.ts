@@ -97,6 +97,11 @@ export const variables = {
   },
   VOUGHT_ENCODER_CONCURRENCY: { schema: positiveInt, default: '1', doc: 'encode jobs one encoder runs at once' },
   VOUGHT_MAX_UPLOAD_BYTES: { schema: bytes, default: '20gb', doc: 'largest accepted upload (413 beyond)' },
+  VOUGHT_RATE_LIMIT: {
+    schema: z.coerce.number().int().min(0),
+    default: '600',
+    doc: 'control-API requests per minute per token and per IP (0: off); shared through Redis when configured',
+  },
   VOUGHT_JWT_ISSUER: { schema: z.string().min(1), default: 'vought', doc: 'expected `iss` of bearer tokens' },
   VOUGHT_JWT_AUDIENCE: { schema: z.string().min(1), default: 'vought', doc: 'expected `aud` of bearer tokens' },
   VOUGHT_OIDC_ISSUER: {
@@ -153,6 +158,7 @@ export interface Config {
   ffmpeg: { ffmpeg: string | undefined; ffprobe: string | undefined };
   encoder: { concurrency: number };
   uploads: { maxBytes: number };
+  api: { rateLimitPerMinute: number };
   auth: { issuer: string; audience: string; oidcIssuer: string | undefined; rolesClaim: string; keyDir: string };
   log: { level: Raw['VOUGHT_LOG_LEVEL'] };
   origin: { workers: number };
@@ -215,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ffmpeg: { ffmpeg: r.VOUGHT_FFMPEG, ffprobe: r.VOUGHT_FFPROBE },
     encoder: { concurrency: r.VOUGHT_ENCODER_CONCURRENCY },
     uploads: { maxBytes: r.VOUGHT_MAX_UPLOAD_BYTES },
+    api: { rateLimitPerMinute: r.VOUGHT_RATE_LIMIT },
     auth: {
       issuer: r.VOUGHT_JWT_ISSUER,
       audience: r.VOUGHT_JWT_AUDIENCE,
