@@ -9,6 +9,17 @@ export interface Freshness {
   immutable: boolean;
 }
 
+/**
+ * `Surrogate-Control` (addressed to CDNs, Edge Architecture Specification 1.0) wins over
+ * Cache-Control for an edge; vought's origin uses it for private videos' objects, which only an
+ * edge that checks playback tokens (this one) may keep.
+ */
+export function edgeFreshness(status: number, headers: Record<string, string>): Freshness {
+  const surrogate = headers['surrogate-control'];
+  if (surrogate && headers['x-vought-access'] === 'token') return freshness(status, surrogate);
+  return freshness(status, headers['cache-control']);
+}
+
 export function freshness(status: number, cacheControl: string | undefined): Freshness {
   const directives = new Map<string, string | true>();
   for (const part of (cacheControl ?? '').split(',')) {

@@ -6,13 +6,13 @@
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { serve } from '@hono/node-server';
-import { Authenticator, authorize, loadDevKeys } from '@vought/auth';
+import { AuthError, Authenticator, authorize, loadDevKeys, PlaybackVerifier } from '@vought/auth';
 import { type Bus, type Invalidation, subjects } from '@vought/bus';
 import type { Config } from '@vought/config';
 import { Counter, createMetrics, Histogram, healthRoutes, type Logger, observe, Readiness } from '@vought/observability';
 import { type Context, Hono } from 'hono';
 import { Pool } from 'undici';
-import { cacheKey, freshness } from './cache-policy.ts';
+import { cacheKey, edgeFreshness } from './cache-policy.ts';
 import { type CachedObject, EdgeCache, InFlight } from './edge-cache.ts';
 
 export interface RunningEdge {
@@ -120,7 +120,7 @@ export async function startEdge(
     void fetchUpstream(path, method, headers, flight).finally(() => {
       cache.inFlight.delete(key);
       if (method !== 'GET' || flight.error) return;
-      const f = freshness(flight.status, flight.headers['cache-control']);
+      const f = edgeFreshness(flight.status, flight.headers);
       if (!f.storable) return;
       cache.objects.set(key, {
         status: flight.status,
@@ -135,6 +135,23 @@ export async function startEdge(
       });
     });
     return flight;
+  }
+
+  // Playback tokens are checked here with the origin's public keys (JWKS), so a private object this
+  // edge keeps never leaves it without a valid token for its video.
+  const verifier = PlaybackVerifier.fromJwksUrl(`${upstreams[0]?.url ?? 'http://127.0.0.1'}/.well-known/jwks.json`);
+  async function checkToken(c: Context, object: CachedObject): Promise<Response | null> {
+    if (object.headers['x-vought-access'] !== 'token') return null;
+    const videoId = /^\/v1\/videos\/([A-Za-z0-9_-]+)\//.exec(new URL(c.req.url).pathname)?.[1] ?? '';
+    const header = c.req.header('authorization');
+    const token = c.req.query('token') ?? (header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+    try {
+      await verifier.verify(token, videoId);
+      return null;
+    } catch (error) {
+      const e = error instanceof AuthError ? error : new AuthError('auth.invalid', 'the playback token is not valid');
+      return c.json({ error: { code: e.code, message: e.message } }, 401, { 'www-authenticate': 'Bearer' });
+    }
   }
 
   function fromObject(c: Context, object: CachedObject, label: 'HIT' | 'STALE'): Response {
@@ -174,6 +191,11 @@ export async function startEdge(
         'retry-after': '5',
       });
     }
+    if (label === 'COALESCED') {
+      // the upstream checked the leader's token, not this follower's
+      const denied = await checkToken(c, { headers: flight.headers } as CachedObject);
+      if (denied) return denied;
+    }
     const headers = new Headers(flight.headers);
     headers.set('x-cache', label);
     headers.set('age', '0');
@@ -182,7 +204,7 @@ export async function startEdge(
       while (!flight.done) await new Promise((r) => setTimeout(r, 5));
       if (!flight.error) {
         const object = cache.objects.get(cacheKey(new URL(c.req.url)));
-        if (object) return fromObject(c, object, 'HIT');
+        if (object) return (await checkToken(c, object)) ?? fromObject(c, object, 'HIT');
       }
     }
     if (c.req.method === 'HEAD') return new Response(null, { status: flight.status, headers });
@@ -219,6 +241,8 @@ export async function startEdge(
     const object = cache.objects.get(key);
     const now = Date.now();
     if (object) {
+      const denied = await checkToken(c, object);
+      if (denied) return denied;
       const age = (now - object.storedAt) / 1000;
       if (!object.stale && age < object.ttl) return fromObject(c, object, 'HIT');
       if (object.stale || age < object.ttl + object.staleWhileRevalidate) {

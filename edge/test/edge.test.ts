@@ -140,3 +140,39 @@ describe.skipIf(!hasFfmpeg)('edge in front of a real origin', { timeout: 120_000
     await lonely.stop();
   });
 });
+
+describe.skipIf(!hasFfmpeg)('edge and private videos', { timeout: 120_000 }, () => {
+  it('keeps private objects but never hands one out without a valid playback token, checked at the edge with the JWKS', async () => {
+    const { loadDevKeys, signPlaybackToken } = await import('@vought/auth');
+    const t = await startTestOrigin();
+    const edge = await startEdge(t.config, {
+      logger: createLogger({ service: 'edge-test', level: 'silent' }),
+      port: 0,
+      upstreams: [t.url],
+    });
+    try {
+      const id = await makeReadyVideo(t, { seconds: 4, visibility: 'private' });
+      const keys = await loadDevKeys(t.config.auth.keyDir);
+      const { token } = await signPlaybackToken(keys, { videoId: id, ttlSeconds: 300 });
+      const other = await signPlaybackToken(keys, { videoId: 'someone-else', ttlSeconds: 300 });
+      const url = `${edge.url}/v1/videos/${id}/v240/s4000/0.m4s`;
+      const first = await fetch(`${url}?token=${token}`);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-cache')).toBe('MISS');
+      const before = await originSegmentRequests(t);
+      const second = await fetch(`${url}?token=${token}`);
+      expect(second.headers.get('x-cache')).toBe('HIT');
+      expect((await fetch(url)).status).toBe(401);
+      expect((await fetch(`${url}?token=${other.token}`)).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect(await originSegmentRequests(t)).toBe(before); // refused and served at the edge alone
+      // manifests of private videos carry tokens in their URLs: never cached at the edge
+      const manifest = `${edge.url}/v1/videos/${id}/hls/master.m3u8?token=${token}`;
+      await fetch(manifest);
+      expect((await fetch(manifest)).headers.get('x-cache')).toBe('MISS');
+    } finally {
+      await edge.stop();
+      await t.close();
+    }
+  });
+});

@@ -71,7 +71,19 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     return `token=${encodeURIComponent(token ?? '')}`;
   }
 
+  /**
+   * Cache-Control of an immutable object. Private videos' objects are `private` for browsers and
+   * shared caches, but vought's own edge may keep them (Surrogate-Control) because it checks the
+   * playback token itself on every hit (`X-Vought-Access: token`).
+   */
+  function cacheFor(c: Context, record: DeliveryRecord): string {
+    if (record.video.visibility !== 'private') return IMMUTABLE;
+    c.header('surrogate-control', 'max-age=31536000');
+    return PRIVATE;
+  }
+
   function common(c: Context, record: DeliveryRecord): void {
+    if (record.video.visibility === 'private') c.header('x-vought-access', 'token');
     c.header('surrogate-key', `video-${record.video.id}`);
     c.header('last-modified', record.lastModified.toUTCString());
     c.header('accept-ranges', 'bytes');
@@ -202,13 +214,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     const track = trackOf(record, c.req.param('track'));
     const body = await bytes(record, track.file, track.init.offset, track.init.size);
     common(c, record);
-    return send(
-      c,
-      body,
-      mediaType(track.type),
-      record.video.visibility === 'private' ? PRIVATE : IMMUTABLE,
-      `"${record.version}-${track.id}-init"`,
-    );
+    return send(c, body, mediaType(track.type), cacheFor(c, record), `"${record.version}-${track.id}-init"`);
   });
 
   app.on(['GET', 'HEAD'], SEGMENT_ROUTE, async (c) => {
@@ -223,13 +229,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     const segment = segmentAt(track, first, targetTicks(track, targetMs / 1000));
     const body = await bytes(record, track.file, segment.offset, segment.size);
     common(c, record);
-    return send(
-      c,
-      body,
-      mediaType(track.type),
-      record.video.visibility === 'private' ? PRIVATE : IMMUTABLE,
-      `"${record.version}-${track.id}-${segment.offset}-${segment.size}"`,
-    );
+    return send(c, body, mediaType(track.type), cacheFor(c, record), `"${record.version}-${track.id}-${segment.offset}-${segment.size}"`);
   });
 
   // The stored file itself, for byte-range addressing and I-frame playlists: streamed by range.
@@ -240,7 +240,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     common(c, record);
     const etag = `"${record.version}-${track.id}-file"`;
     c.header('etag', etag);
-    c.header('cache-control', record.video.visibility === 'private' ? PRIVATE : IMMUTABLE);
+    c.header('cache-control', cacheFor(c, record));
     const unchanged = notModified(c, etag);
     if (unchanged) return unchanged;
     const size = track.fileSize;
@@ -283,7 +283,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     common(c, record);
     const etag = `"${record.version}-${track.id}-od${targetMs}"`;
     c.header('etag', etag);
-    c.header('cache-control', record.video.visibility === 'private' ? PRIVATE : IMMUTABLE);
+    c.header('cache-control', cacheFor(c, record));
     const unchanged = notModified(c, etag);
     if (unchanged) return unchanged;
     const range = decideRange(c.req.header('range'), layout.total);
@@ -318,13 +318,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     if (!text) throw new ApiError('http.not_found', `no text track ${id}`);
     const body = await deps.store.readAll(`videos/${record.video.id}/${text.file}`);
     common(c, record);
-    return send(
-      c,
-      body,
-      'text/vtt; charset=utf-8',
-      record.video.visibility === 'private' ? PRIVATE : IMMUTABLE,
-      `"${record.version}-${id}"`,
-    );
+    return send(c, body, 'text/vtt; charset=utf-8', cacheFor(c, record), `"${record.version}-${id}"`);
   });
 
   app.on(['GET', 'HEAD'], '/v1/videos/:id/thumbs/:file{(poster|storyboard)\\.(jpg|vtt)}', async (c) => {
@@ -338,7 +332,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
       c,
       body,
       file.endsWith('.jpg') ? 'image/jpeg' : 'text/vtt; charset=utf-8',
-      record.video.visibility === 'private' ? PRIVATE : IMMUTABLE,
+      cacheFor(c, record),
       `"${record.version}-${file}"`,
     );
   });
