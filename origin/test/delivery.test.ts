@@ -191,6 +191,9 @@ describe.skipIf(!ffmpeg)('delivery', { timeout: 120_000 }, () => {
     const firstBody = Buffer.from(await first.arrayBuffer());
     const second = await fetch(url);
     expect(Buffer.from(await second.arrayBuffer())).toEqual(firstBody);
+    // the full app tags every response with a request id; the hot path does not run it
+    expect(first.headers.get('x-request-id')).not.toBeNull();
+    expect(second.headers.get('x-request-id')).toBeNull();
     for (const h of [
       'content-type',
       'cache-control',

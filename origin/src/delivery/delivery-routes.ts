@@ -229,7 +229,28 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     const segment = segmentAt(track, first, targetTicks(track, targetMs / 1000));
     const body = await bytes(record, track.file, segment.offset, segment.size);
     common(c, record);
-    return send(c, body, mediaType(track.type), cacheFor(c, record), `"${record.version}-${track.id}-${segment.offset}-${segment.size}"`);
+    const etag = `"${record.version}-${track.id}-${segment.offset}-${segment.size}"`;
+    const url = new URL(c.req.url);
+    if (record.video.visibility !== 'private' && !url.search && HotSegments.eligible(url.pathname)) {
+      hot.remember(url.pathname, {
+        body,
+        etag,
+        videoId: record.video.id,
+        headers: {
+          'content-type': mediaType(track.type),
+          'content-length': String(body.length),
+          'cache-control': IMMUTABLE,
+          etag,
+          'last-modified': record.lastModified.toUTCString(),
+          'surrogate-key': `video-${record.video.id}`,
+          'accept-ranges': 'bytes',
+          'access-control-allow-origin': '*',
+          'access-control-expose-headers': 'Content-Length,Content-Range,Accept-Ranges,ETag,Last-Modified',
+          vary: 'Origin',
+        },
+      });
+    }
+    return send(c, body, mediaType(track.type), cacheFor(c, record), etag);
   });
 
   // The stored file itself, for byte-range addressing and I-frame playlists: streamed by range.
