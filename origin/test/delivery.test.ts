@@ -186,7 +186,7 @@ describe.skipIf(!ffmpeg)('delivery', { timeout: 120_000 }, () => {
   });
 
   it('answers a repeated public segment from the in-memory hot path with the same bytes and headers', async () => {
-    const url = `${base}/v360/s4000/61440.m4s`;
+    const url = `${base}/v240/s6000/0.m4s`; // not requested by any earlier test
     const first = await fetch(url);
     const firstBody = Buffer.from(await first.arrayBuffer());
     const second = await fetch(url);

@@ -24,6 +24,7 @@ import {
 } from '@vought/manifest';
 import { sidxSize, writeSidx } from '@vought/media';
 import type { Context, Hono } from 'hono';
+import { routePath } from 'hono/route';
 import { LRUCache } from 'lru-cache';
 import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
@@ -135,6 +136,27 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     }));
     common(c, record);
     const etag = `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"`;
+    const url = new URL(c.req.url);
+    if (record.video.visibility !== 'private' && !url.search && HotSegments.eligible(url.pathname)) {
+      hot.remember(url.pathname, {
+        route: routePath(c),
+        body: text,
+        etag,
+        videoId: id,
+        headers: {
+          'content-type': type,
+          'content-length': String(text.length),
+          'cache-control': MANIFEST_CACHE,
+          etag,
+          'last-modified': record.lastModified.toUTCString(),
+          'surrogate-key': `video-${id}`,
+          'accept-ranges': 'bytes',
+          'access-control-allow-origin': '*',
+          'access-control-expose-headers': 'Content-Length,Content-Range,Accept-Ranges,ETag,Last-Modified',
+          vary: 'Origin',
+        },
+      });
+    }
     return send(c, text, type, record.video.visibility === 'private' ? 'private, max-age=30' : MANIFEST_CACHE, etag);
   }
 
@@ -233,6 +255,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     const url = new URL(c.req.url);
     if (record.video.visibility !== 'private' && !url.search && HotSegments.eligible(url.pathname)) {
       hot.remember(url.pathname, {
+        route: SEGMENT_ROUTE,
         body,
         etag,
         videoId: record.video.id,

@@ -1,5 +1,5 @@
-// The measured hot path (origin/bench, "hot segment" and "rotating segments"): a public segment
-// already served once is answered straight from memory by a plain Node request handler, before
+// The measured hot path (origin/bench: hot and rotating segments, warm playlists): a public
+// segment or manifest already served once is answered straight from memory by a plain Node request handler, before
 // Hono, routing, middleware and the Fetch Response round trip. Anything else (a token, a Range,
 // a conditional request that does not match, an unknown path) falls through to the full app,
 // which is also what fills this table. Invalidations empty it per video.
@@ -8,13 +8,15 @@ import type { Histogram } from '@vought/observability';
 import { LRUCache } from 'lru-cache';
 
 export interface HotEntry {
+  /** Route template, the metrics label of the full app's answer to the same request. */
+  route: string;
   body: Buffer;
   headers: Record<string, string>;
   etag: string;
   videoId: string;
 }
 
-const SEGMENT_PATH = /^\/v1\/videos\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/s\d+\/\d+\.m4s$/;
+const HOT_PATH = /^\/v1\/videos\/[A-Za-z0-9_-]+\/([A-Za-z0-9_-]+\/s\d+\/\d+\.m4s|hls\/[A-Za-z0-9_.-]+\.m3u8|dash\/[a-z]+\.mpd)$/;
 /** The Hono route of segments: also the metrics label of requests the hot path answers. */
 export const SEGMENT_ROUTE = '/v1/videos/:id/:track/:seg{s[0-9]{3,6}}/:time{[0-9]{1,16}\\.m4s}';
 
@@ -25,9 +27,9 @@ export class HotSegments {
     this.entries = new LRUCache<string, HotEntry>({ maxSize: Math.max(1, maxBytes), sizeCalculation: (e) => e.body.length + 512 });
   }
 
-  /** Only plain public segment URLs qualify (no query: no token, no parameters). */
+  /** Only plain public segment and manifest URLs qualify (no query: no token, no parameters). */
   static eligible(path: string): boolean {
-    return SEGMENT_PATH.test(path);
+    return HOT_PATH.test(path);
   }
 
   remember(path: string, entry: HotEntry): void {
@@ -54,7 +56,7 @@ export class HotSegments {
       res.writeHead(200, entry.headers);
       res.end(method === 'HEAD' ? undefined : entry.body);
     }
-    histogram.observe({ method, route: SEGMENT_ROUTE, status: inm !== undefined ? '304' : '200' }, (performance.now() - started) / 1000);
+    histogram.observe({ method, route: entry.route, status: inm !== undefined ? '304' : '200' }, (performance.now() - started) / 1000);
     return true;
   }
 }
