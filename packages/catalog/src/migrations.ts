@@ -1,5 +1,6 @@
-// Versioned migrations, applied at open in order, each in a transaction, recorded in
-// schema_migrations. A database newer than this code refuses to open rather than guess.
+// Versioned migrations, applied at open in order, all pending ones in one transaction, recorded
+// in schema_migrations. A database newer than this code refuses to open rather than guess.
+// Released migrations never change: a fix is a new version.
 export interface Migration {
   version: number;
   name: string;
@@ -113,6 +114,33 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
       CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, created_at DESC);`,
+  },
+  {
+    // Search tokens (see search-query.ts): search_text held plain words, on which FTS5 and
+    // PostgreSQL tokenize differently; from here it holds index tokens (letters a-p) so both
+    // engines match the same. Ids sort bytewise on PostgreSQL too (COLLATE "C"), as in SQLite,
+    // so listings and cursors order identically whatever the database's locale. Renditions
+    // and delivery events are stored as json, not jsonb, so they read back exactly as written
+    // (jsonb reorders keys).
+    version: 3,
+    name: 'search tokens',
+    // vought_index_tokens is registered on the connection by sqlite-catalog.ts; the update
+    // trigger rewrites the FTS5 rows.
+    sqlite: `UPDATE videos SET search_text = vought_index_tokens(search_text) WHERE search_text <> '';`,
+    postgres: `
+      UPDATE videos SET search_text = COALESCE((
+        SELECT string_agg(translate(encode(convert_to(w, 'UTF8'), 'hex'), '0123456789abcdef', 'abcdefghijklmnop'), ' ' ORDER BY n)
+        FROM regexp_split_to_table(search_text, ' ') WITH ORDINALITY AS t (w, n) WHERE w <> ''), '');
+      ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_webhook_id_fkey;
+      ALTER TABLE videos ALTER COLUMN id TYPE TEXT COLLATE "C";
+      ALTER TABLE webhooks ALTER COLUMN id TYPE TEXT COLLATE "C";
+      ALTER TABLE webhook_deliveries ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN webhook_id TYPE TEXT COLLATE "C";
+      ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_webhook_id_fkey
+        FOREIGN KEY (webhook_id) REFERENCES webhooks (id) ON DELETE CASCADE;
+      ALTER TABLE videos ALTER COLUMN renditions DROP DEFAULT;
+      ALTER TABLE videos ALTER COLUMN renditions TYPE JSON USING renditions::json;
+      ALTER TABLE videos ALTER COLUMN renditions SET DEFAULT '[]';
+      ALTER TABLE webhook_deliveries ALTER COLUMN event TYPE JSON USING event::json;`,
   },
 ];
 

@@ -2,42 +2,102 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { catalogContract } from './catalog.contract.ts';
-import type { CatalogError } from './index.ts';
-import { latestVersion } from './migrations.ts';
+import { type Catalog, CatalogError, openCatalog } from './index.ts';
+import { latestVersion, migrations } from './migrations.ts';
 import { SqliteCatalog } from './sqlite-catalog.ts';
 
-catalogContract('sqlite', async () => {
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vought-catalog-'));
-  const catalog = await SqliteCatalog.open({ path: path.join(dir, 'catalog.sqlite') });
+  dirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
+});
+
+catalogContract('sqlite', async ({ now }) => {
+  const file = path.join(await tempDir(), 'catalog.sqlite');
+  let catalog: Catalog = await SqliteCatalog.open({ path: file, now });
   return {
     catalog,
-    cleanup: async () => {
+    reopen: async () => {
       await catalog.close();
-      await fs.rm(dir, { recursive: true, force: true });
+      catalog = await SqliteCatalog.open({ path: file, now });
+      return catalog;
     },
+    cleanup: () => catalog.close(),
   };
 });
 
-describe('SqliteCatalog migrations', () => {
-  it('uses WAL, applies migrations once, keeps data across reopen, and refuses a newer schema', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vought-catalog-'));
-    const file = path.join(dir, 'c.sqlite');
+async function openError(options: Parameters<typeof SqliteCatalog.open>[0]): Promise<CatalogError> {
+  const error = await SqliteCatalog.open(options).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CatalogError);
+  return error as CatalogError;
+}
+
+describe('SqliteCatalog', () => {
+  it('uses WAL and foreign keys, and refuses a database from a newer vought', async () => {
+    const file = path.join(await tempDir(), 'nested', 'dir', 'c.sqlite');
     const first = await SqliteCatalog.open({ path: file });
     expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    await first.createVideo({ id: 'keep', owner: 'o', title: 'kept' });
+    expect(first.db.pragma('foreign_keys', { simple: true })).toBe(1);
     await first.close();
-    const second = await SqliteCatalog.open({ path: file });
-    expect((await second.getVideo('keep')).title).toBe('kept');
-    expect(second.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: latestVersion });
-    await second.close();
     const raw = new Database(file);
     raw.prepare("INSERT INTO schema_migrations VALUES (999, 'future', 'x')").run();
     raw.close();
-    const error = await SqliteCatalog.open({ path: file }).catch((e: unknown) => e);
-    expect((error as CatalogError).code).toBe('catalog.invalid');
-    expect((error as CatalogError).message).toContain('newer');
-    await fs.rm(dir, { recursive: true, force: true });
+    const error = await openError({ path: file });
+    expect(error.code).toBe('catalog.invalid');
+    expect(error.message).toContain(`schema version 999, newer than this vought knows (${latestVersion})`);
+  });
+
+  it('upgrades a version-2 database: old rows become searchable the new way', async () => {
+    const file = path.join(await tempDir(), 'old.sqlite');
+    const raw = new Database(file);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const m of migrations.filter((m) => m.version <= 2)) {
+      raw.exec(m.sqlite);
+      raw.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00.000Z');
+    }
+    // What version 2 stored: plain words in search_text.
+    raw
+      .prepare(
+        `INSERT INTO videos (id, owner, title, description, tags, visibility, status, renditions, version, search_text, created_at, updated_at)
+         VALUES ('old', 'o', 'Café हिन्दी', '', '["x"]', 'public', 'ready', '[]', 1, 'café हिन्दी x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+      )
+      .run();
+    raw.close();
+    const catalog = await SqliteCatalog.open({ path: file });
+    expect(await catalog.schemaVersion()).toBe(latestVersion);
+    for (const q of ['café', 'हि', 'x'])
+      expect(
+        (await catalog.listVideos({ q })).items.map((v) => v.id),
+        q,
+      ).toEqual(['old']);
+    expect((await catalog.listVideos({ q: 'cafe' })).items).toEqual([]);
+    await catalog.close();
+  });
+
+  it('is what openCatalog opens when no database URL is configured', async () => {
+    const file = path.join(await tempDir(), 'data', 'catalog.sqlite');
+    const catalog = await openCatalog({ databaseUrl: undefined, sqlitePath: file });
+    expect(catalog.kind).toBe('sqlite');
+    await catalog.createVideo({ id: 'v', owner: 'o', title: 't' });
+    await catalog.close();
+    await fs.access(file);
+  });
+
+  it('reports a file that is not a database as catalog.unavailable, and calls after close too', async () => {
+    const file = path.join(await tempDir(), 'junk.sqlite');
+    await fs.writeFile(file, 'this is not a database, just text long enough to have a header page'.repeat(100));
+    expect((await openError({ path: file })).code).toBe('catalog.unavailable');
+    const catalog = await SqliteCatalog.open({ path: ':memory:' });
+    await catalog.close();
+    await expect(catalog.ping()).rejects.toMatchObject({ code: 'catalog.unavailable' });
   });
 });
