@@ -82,6 +82,7 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
     app,
     async stop() {
       await invalidations.unsubscribe();
+      await (mounted.api as { close?: () => Promise<void> } | undefined)?.close?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -1,6 +1,7 @@
 // The control API (issue 6): videos, search, related, events, playback tokens, uploads, and the
 // OpenAPI 3.1 document generated from the route schemas.
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { randomBytes } from 'node:crypto';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { type Principal, playbackJwks, signPlaybackToken } from '@vought/auth';
 import { subjects, type VideoEvent } from '@vought/bus';
 import type { Video, Visibility } from '@vought/catalog';
@@ -11,6 +12,7 @@ import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
 import {
   CreateVideoSchema,
+  CreateWebhookSchema,
   ErrorSchema,
   IdParamSchema,
   ListQuerySchema,
@@ -19,6 +21,7 @@ import {
   PlaybackTokenSchema,
   VideoPageSchema,
   VideoSchema,
+  WebhookSchema,
 } from './api-schemas.ts';
 import { authenticate, requirePermission } from './auth-middleware.ts';
 import { docsPage } from './docs-page.ts';
@@ -26,6 +29,7 @@ import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter, rateLimit } from
 import { CatalogRecommender, type Recommender } from './recommender.ts';
 import { mountUploads } from './upload-routes.ts';
 import { VideoService } from './video-service.ts';
+import { WebhookDispatcher } from './webhook-dispatcher.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
@@ -60,7 +64,11 @@ export function toApiVideo(video: Video): z.infer<typeof VideoSchema> {
   };
 }
 
-export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender = new CatalogRecommender(deps.catalog)): void {
+export function mountApi(
+  app: Hono,
+  deps: OriginDeps,
+  recommender: Recommender = new CatalogRecommender(deps.catalog),
+): { close(): Promise<void> } {
   const api = new OpenAPIHono({
     // One error shape for validation failures too, naming the field at fault.
     defaultHook: (result) => {
@@ -315,6 +323,98 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
     });
   });
 
+  // Webhooks: registered URLs get every event of the owner's videos, signed (webhook-dispatcher.ts).
+  const requiredAuth = authenticate(deps, { required: true });
+  api.use('/v1/webhooks', requiredAuth);
+  api.use('/v1/webhooks/*', requiredAuth);
+  const WebhookIdParam = z.object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .openapi({ param: { name: 'id', in: 'path' } }),
+  });
+  const publicHook = (h: { id: string; url: string; events: string[]; createdAt: string }) => ({
+    id: h.id,
+    url: h.url,
+    events: h.events,
+    createdAt: h.createdAt,
+  });
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/webhooks',
+      summary: 'Register a webhook for your videos’ events (the response holds its signing secret, once)',
+      security: [{ bearer: [] }],
+      request: { body: { content: { 'application/json': { schema: CreateWebhookSchema } }, required: true } },
+      responses: { 201: json(WebhookSchema, 'registered'), ...errors },
+    }),
+    async (c) => {
+      const principal = requirePermission(c.get('principal'), 'webhook.manage');
+      const body = c.req.valid('json');
+      const secret = randomBytes(24).toString('base64url');
+      const hook = await deps.catalog.webhooks.createWebhook({
+        id: `wh_${randomBytes(8).toString('hex')}`,
+        owner: principal.sub,
+        url: body.url,
+        secret,
+        events: body.events,
+      });
+      return c.json({ ...publicHook(hook), secret }, 201);
+    },
+  );
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/webhooks',
+      summary: 'Your webhooks',
+      security: [{ bearer: [] }],
+      responses: { 200: json(z.object({ items: z.array(WebhookSchema) }), 'webhooks'), ...errors },
+    }),
+    async (c) => {
+      const principal = requirePermission(c.get('principal'), 'webhook.manage');
+      return c.json({ items: (await deps.catalog.webhooks.listWebhooks(principal.sub)).map(publicHook) }, 200);
+    },
+  );
+  const ownHook = async (principal: Principal, id: string) => {
+    const hook = await deps.catalog.webhooks.getWebhook(id);
+    if (hook.owner !== principal.sub && principal.role !== 'admin') throw new ApiError('http.not_found', `no webhook ${id}`);
+    return hook;
+  };
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/webhooks/{id}',
+      summary: 'Remove a webhook and its delivery log',
+      security: [{ bearer: [] }],
+      request: { params: WebhookIdParam },
+      responses: { 204: { description: 'removed' }, ...errors },
+    }),
+    async (c) => {
+      const principal = requirePermission(c.get('principal'), 'webhook.manage');
+      await ownHook(principal, c.req.valid('param').id);
+      await deps.catalog.webhooks.deleteWebhook(c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/webhooks/{id}/deliveries',
+      summary: 'The delivery log: each event, its attempts, status and last error',
+      security: [{ bearer: [] }],
+      request: { params: WebhookIdParam },
+      responses: { 200: json(z.object({ items: z.array(z.object({}).passthrough()) }), 'deliveries, newest first'), ...errors },
+    }),
+    async (c) => {
+      const principal = requirePermission(c.get('principal'), 'webhook.manage');
+      await ownHook(principal, c.req.valid('param').id);
+      return c.json(
+        { items: (await deps.catalog.webhooks.listDeliveries(c.req.valid('param').id, 100)) as unknown as Record<string, unknown>[] },
+        200,
+      );
+    },
+  );
+
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -329,6 +429,15 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
   // Public keys of playback tokens: edges verify tokens with these, never holding the private key.
   api.get('/.well-known/jwks.json', (c) => c.json(playbackJwks(deps.keys), 200, { 'cache-control': 'public, max-age=300' }));
 
-  mountUploads(app, deps, videos);
+  const uploads = mountUploads(app, deps, videos);
   app.route('/', api);
+  const dispatcher = new WebhookDispatcher(deps.catalog, deps.bus, deps.logger.child({ component: 'webhooks' }));
+  void dispatcher.start();
+  return {
+    async close() {
+      await dispatcher.stop();
+      await uploads.close();
+      await limiter.close();
+    },
+  };
 }

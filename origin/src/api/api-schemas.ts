@@ -104,3 +104,35 @@ export const PlaybackTokenRequestSchema = z
 export const PlaybackTokenSchema = z
   .object({ token: z.string(), expiresAt: z.string(), hls: z.string(), dash: z.string() })
   .openapi('PlaybackToken');
+
+const eventName = z
+  .string()
+  .regex(
+    /^(\*|video\.(waiting_upload|uploading|queued|processing|ready|failed|deleted|updated))$/,
+    'events are video.ready, video.failed, video.queued, video.processing, video.uploading, video.deleted, video.updated or *',
+  );
+
+export const CreateWebhookSchema = z
+  .object({
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'the URL must be http or https')
+      .openapi({ example: 'https://example.com/hooks/vought' }),
+    events: z.array(eventName).min(1).max(20).default(['*']),
+  })
+  .strict()
+  .openapi('CreateWebhook');
+
+export const WebhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    createdAt: z.string(),
+    secret: z
+      .string()
+      .optional()
+      .openapi({ description: 'shown once, at creation: verify X-Vought-Signature (sha256=HMAC-SHA256 of the body) with it' }),
+  })
+  .openapi('Webhook');
