@@ -497,3 +497,40 @@ describe('webhooks', () => {
     }
   });
 });
+
+describe('upload size limit', () => {
+  it('answers 413 beyond VOUGHT_MAX_UPLOAD_BYTES for tus and for PUT, storing nothing', async () => {
+    const t = await startTestOrigin({ VOUGHT_MAX_UPLOAD_BYTES: '4kb' });
+    try {
+      const editor = await t.token('editor', 'alice');
+      const { id } = (await (
+        await fetch(`${t.url}/v1/videos`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ title: 'big' }),
+        })
+      ).json()) as { id: string };
+      const tusCreate = await fetch(`${t.url}/v1/uploads`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${editor}`,
+          'tus-resumable': '1.0.0',
+          'upload-length': String(8 * 1024),
+          'upload-metadata': `video_id ${Buffer.from(id).toString('base64')}`,
+        },
+      });
+      expect(tusCreate.status).toBe(413);
+      const put = await fetch(`${t.url}/v1/videos/${id}/source`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${editor}` },
+        body: mp4Like(8 * 1024),
+      });
+      expect(put.status).toBe(413);
+      expect(((await put.json()) as { error: { code: string } }).error.code).toBe('http.payload_too_large');
+      expect(await t.adapters.store.head(`videos/${id}/source`)).toBeNull();
+      expect((await t.adapters.catalog.getVideo(id)).status).toBe('waiting_upload');
+    } finally {
+      await t.close();
+    }
+  });
+});
