@@ -3,13 +3,13 @@
 // request (followers stream the bytes as they arrive), answers Range from cached objects, purges
 // by surrogate key on `cdn.invalidate` or an authenticated PURGE, and fails over between
 // upstreams with a circuit breaker over keep-alive undici pools.
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { AuthError, Authenticator, authorize, loadDevKeys, PlaybackVerifier } from '@vought/auth';
 import { type Bus, type Invalidation, subjects } from '@vought/bus';
 import type { Config } from '@vought/config';
 import { Counter, createMetrics, Histogram, healthRoutes, type Logger, observe, Readiness } from '@vought/observability';
+import { listening } from '@vought/runtime';
 import { type Context, Hono } from 'hono';
 import { Pool } from 'undici';
 import { cacheKey, edgeFreshness } from './cache-policy.ts';
@@ -287,13 +287,7 @@ export async function startEdge(
     : null;
 
   const server = serve({ fetch: app.fetch, port: options.port ?? config.ports.edge, hostname: config.host });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host}:${port}`;
+  const { url, port } = await listening(server, config.host);
   logger.info({ url, upstreams: upstreams.map((u) => u.url) }, 'edge listening');
   void Readable;
   return {

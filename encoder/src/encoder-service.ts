@@ -1,6 +1,5 @@
 // One encoder node: the job consumer plus an HTTP server for /healthz, /readyz and /metrics.
 
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
@@ -8,7 +7,7 @@ import type { Bus } from '@vought/bus';
 import type { Catalog } from '@vought/catalog';
 import type { Config } from '@vought/config';
 import { Counter, createMetrics, Histogram, healthRoutes, type Logger, observe, Readiness } from '@vought/observability';
-import { addReadinessProbes } from '@vought/runtime';
+import { addReadinessProbes, listening } from '@vought/runtime';
 import type { ObjectStore } from '@vought/storage';
 import { Hono } from 'hono';
 import { startEncodeConsumer } from './encode-consumer.ts';
@@ -59,14 +58,9 @@ export async function startEncoder(
   app.use('*', observe({ logger, metrics, logRequests: false }));
   healthRoutes(app, { metrics, readiness });
   const server = serve({ fetch: app.fetch, port: deps.port ?? config.ports.encoder, hostname: config.host });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const { url, port } = await listening(server, config.host);
   return {
-    url: `http://${host}:${port}`,
+    url,
     async stop() {
       // SIGTERM: take no new job; the current one finishes within the grace period, else ffmpeg is
       // killed and the job nak'ed so another encoder redoes it.

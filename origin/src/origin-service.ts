@@ -2,13 +2,12 @@
 // subscriber that drops a video's cached indexes and manifests on every node (issue 5, §4).
 
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { Authenticator, loadDevKeys } from '@vought/auth';
 import { type Invalidation, subjects } from '@vought/bus';
 import type { Config } from '@vought/config';
 import { createMetrics, type Logger, Readiness } from '@vought/observability';
-import { type Adapters, addReadinessProbes } from '@vought/runtime';
+import { type Adapters, addReadinessProbes, listening } from '@vought/runtime';
 import { mountApi } from './api/api-routes.ts';
 import { createOriginApp, type OriginDeps, type RouteGroup } from './app.ts';
 import { type Delivery, mountDelivery } from './delivery/delivery-routes.ts';
@@ -67,13 +66,7 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
   });
   server.keepAliveTimeout = 65_000; // longer than typical CDN/LB idle timeouts (60 s)
   server.listen(options.port ?? config.ports.origin, config.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host}:${port}`;
+  const { url, port } = await listening(server, config.host);
   logger.info({ url }, 'origin listening');
   return {
     url,

@@ -29,7 +29,7 @@ import { LRUCache } from 'lru-cache';
 import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
 import { DeliveryIndex, type DeliveryRecord } from './delivery-index.ts';
-import { HotSegments, SEGMENT_ROUTE } from './hot-path.ts';
+import { type HotEntry, HotSegments, SEGMENT_ROUTE } from './hot-path.ts';
 import { decideRange } from './http-range.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -83,6 +83,28 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     return PRIVATE;
   }
 
+  /** What the hot path answers for a public object: the same headers the app sends. */
+  function hotEntry(route: string, record: DeliveryRecord, body: Buffer, type: string, cacheControl: string, etag: string): HotEntry {
+    return {
+      route,
+      body,
+      etag,
+      videoId: record.video.id,
+      headers: {
+        'content-type': type,
+        'content-length': String(body.length),
+        'cache-control': cacheControl,
+        etag,
+        'last-modified': record.lastModified.toUTCString(),
+        'surrogate-key': `video-${record.video.id}`,
+        'accept-ranges': 'bytes',
+        'access-control-allow-origin': '*',
+        'access-control-expose-headers': 'Content-Length,Content-Range,Accept-Ranges,ETag,Last-Modified',
+        vary: 'Origin',
+      },
+    };
+  }
+
   function common(c: Context, record: DeliveryRecord): void {
     if (record.video.visibility === 'private') c.header('x-vought-access', 'token');
     c.header('surrogate-key', `video-${record.video.id}`);
@@ -93,7 +115,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
 
   function notModified(c: Context, etag: string): Response | null {
     const inm = c.req.header('if-none-match');
-    if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+    if (inm?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
       return c.body(null, 304, { etag });
     }
     return null;
@@ -138,24 +160,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     const etag = `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"`;
     const url = new URL(c.req.url);
     if (record.video.visibility !== 'private' && !url.search && HotSegments.eligible(url.pathname)) {
-      hot.remember(url.pathname, {
-        route: routePath(c),
-        body: text,
-        etag,
-        videoId: id,
-        headers: {
-          'content-type': type,
-          'content-length': String(text.length),
-          'cache-control': MANIFEST_CACHE,
-          etag,
-          'last-modified': record.lastModified.toUTCString(),
-          'surrogate-key': `video-${id}`,
-          'accept-ranges': 'bytes',
-          'access-control-allow-origin': '*',
-          'access-control-expose-headers': 'Content-Length,Content-Range,Accept-Ranges,ETag,Last-Modified',
-          vary: 'Origin',
-        },
-      });
+      hot.remember(url.pathname, hotEntry(routePath(c), record, text, type, MANIFEST_CACHE, etag));
     }
     return send(c, text, type, record.video.visibility === 'private' ? 'private, max-age=30' : MANIFEST_CACHE, etag);
   }
@@ -254,24 +259,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     const etag = `"${record.version}-${track.id}-${segment.offset}-${segment.size}"`;
     const url = new URL(c.req.url);
     if (record.video.visibility !== 'private' && !url.search && HotSegments.eligible(url.pathname)) {
-      hot.remember(url.pathname, {
-        route: SEGMENT_ROUTE,
-        body,
-        etag,
-        videoId: record.video.id,
-        headers: {
-          'content-type': mediaType(track.type),
-          'content-length': String(body.length),
-          'cache-control': IMMUTABLE,
-          etag,
-          'last-modified': record.lastModified.toUTCString(),
-          'surrogate-key': `video-${record.video.id}`,
-          'accept-ranges': 'bytes',
-          'access-control-allow-origin': '*',
-          'access-control-expose-headers': 'Content-Length,Content-Range,Accept-Ranges,ETag,Last-Modified',
-          vary: 'Origin',
-        },
-      });
+      hot.remember(url.pathname, hotEntry(SEGMENT_ROUTE, record, body, mediaType(track.type), IMMUTABLE, etag));
     }
     return send(c, body, mediaType(track.type), cacheFor(c, record), etag);
   });

@@ -138,3 +138,4 @@ export async function runService(service: string, main: (logger: Logger) => Prom
   // logged, not fatal; readiness reports the dependency.
   process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'));
 }
+export { listening } from './listen.ts';
