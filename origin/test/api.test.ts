@@ -426,7 +426,20 @@ describe('webhooks', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const hookUrl = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/hook`;
-    const t = await startTestOrigin();
+    // by default webhooks to private addresses are refused (SSRF)
+    const strict = await startTestOrigin();
+    try {
+      const res = await fetch(`${strict.url}/v1/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await strict.token('editor')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: hookUrl }),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain('private address');
+    } finally {
+      await strict.close();
+    }
+    const t = await startTestOrigin({ VOUGHT_WEBHOOK_PRIVATE_TARGETS: 'true' });
     try {
       const editor = await t.token('editor', 'alice');
       const auth = { authorization: `Bearer ${editor}`, 'content-type': 'application/json' };

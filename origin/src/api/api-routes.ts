@@ -29,7 +29,7 @@ import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter, rateLimit } from
 import { CatalogRecommender, type Recommender } from './recommender.ts';
 import { mountUploads } from './upload-routes.ts';
 import { VideoService } from './video-service.ts';
-import { WebhookDispatcher } from './webhook-dispatcher.ts';
+import { checkTarget, WebhookDispatcher } from './webhook-dispatcher.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
@@ -351,6 +351,10 @@ export function mountApi(
     async (c) => {
       const principal = requirePermission(c.get('principal'), 'webhook.manage');
       const body = c.req.valid('json');
+      // Refused at registration too (and again at each delivery: DNS can change).
+      await checkTarget(body.url, deps.config.api.webhookPrivateTargets).catch((error: Error) => {
+        throw new ApiError('http.bad_request', `url: ${error.message}`, { parameter: 'url' });
+      });
       const secret = randomBytes(24).toString('base64url');
       const hook = await deps.catalog.webhooks.createWebhook({
         id: `wh_${randomBytes(8).toString('hex')}`,
@@ -431,7 +435,12 @@ export function mountApi(
 
   const uploads = mountUploads(app, deps, videos);
   app.route('/', api);
-  const dispatcher = new WebhookDispatcher(deps.catalog, deps.bus, deps.logger.child({ component: 'webhooks' }));
+  const dispatcher = new WebhookDispatcher(
+    deps.catalog,
+    deps.bus,
+    deps.logger.child({ component: 'webhooks' }),
+    deps.config.api.webhookPrivateTargets,
+  );
   void dispatcher.start();
   return {
     async close() {

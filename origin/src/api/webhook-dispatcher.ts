@@ -5,6 +5,8 @@
 // delays one. Attempts back off exponentially and give up after MAX_ATTEMPTS; the catalog keeps the
 // log. Bodies are signed with HMAC-SHA256 of the raw body under the webhook's secret.
 import { createHash, createHmac } from 'node:crypto';
+import dns from 'node:dns/promises';
+import net from 'node:net';
 import type { Bus } from '@vought/bus';
 import { type Subscription, subjects, type VideoEvent } from '@vought/bus';
 import type { Catalog, WebhookDelivery } from '@vought/catalog';
@@ -28,6 +30,38 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(3600, 5 * 2 ** Math.max(0, attempts - 1));
 }
 
+/**
+ * Whether an address is loopback, private, link-local or otherwise not on the public internet
+ * (RFC 1918, RFC 6890, RFC 4193): webhooks there could probe the network vought runs in (SSRF).
+ */
+export function isPrivateAddress(address: string): boolean {
+  if (address.startsWith('::ffff:')) return isPrivateAddress(address.slice(7));
+  if (net.isIPv4(address)) {
+    const [a = 0, b = 0] = address.split('.').map(Number);
+    return (
+      a === 10 ||
+      a === 127 ||
+      a === 0 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      a >= 224
+    );
+  }
+  const lower = address.toLowerCase();
+  return lower === '::1' || lower === '::' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80');
+}
+
+/** Throws when the URL's host resolves to a private address (unless allowed). */
+export async function checkTarget(url: string, allowPrivate: boolean): Promise<void> {
+  if (allowPrivate) return;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true })).map((a) => a.address);
+  if (addresses.some(isPrivateAddress))
+    throw new Error(`${host} resolves to a private address; refused (VOUGHT_WEBHOOK_PRIVATE_TARGETS=true allows it in development)`);
+}
+
 export class WebhookDispatcher {
   private subscription: Subscription | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -38,6 +72,7 @@ export class WebhookDispatcher {
     private readonly catalog: Catalog,
     private readonly bus: Bus,
     private readonly logger: Logger,
+    private readonly allowPrivateTargets = false,
     private readonly pollMs = 1000,
   ) {}
 
@@ -94,6 +129,7 @@ export class WebhookDispatcher {
     const body = JSON.stringify({ id: delivery.id, ...delivery.event });
     let error: string | null = null;
     try {
+      await checkTarget(hook.url, this.allowPrivateTargets);
       const res = await fetch(hook.url, {
         method: 'POST',
         headers: {

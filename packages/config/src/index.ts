@@ -102,6 +102,11 @@ export const variables = {
     default: '600',
     doc: 'control-API requests per minute per token and per IP (0: off); shared through Redis when configured',
   },
+  VOUGHT_WEBHOOK_PRIVATE_TARGETS: {
+    schema: bool,
+    default: 'false',
+    doc: 'allow webhooks to loopback and private addresses (development only: otherwise a webhook could probe the internal network)',
+  },
   VOUGHT_JWT_ISSUER: { schema: z.string().min(1), default: 'vought', doc: 'expected `iss` of bearer tokens' },
   VOUGHT_JWT_AUDIENCE: { schema: z.string().min(1), default: 'vought', doc: 'expected `aud` of bearer tokens' },
   VOUGHT_OIDC_ISSUER: {
@@ -158,7 +163,7 @@ export interface Config {
   ffmpeg: { ffmpeg: string | undefined; ffprobe: string | undefined };
   encoder: { concurrency: number };
   uploads: { maxBytes: number };
-  api: { rateLimitPerMinute: number };
+  api: { rateLimitPerMinute: number; webhookPrivateTargets: boolean };
   auth: { issuer: string; audience: string; oidcIssuer: string | undefined; rolesClaim: string; keyDir: string };
   log: { level: Raw['VOUGHT_LOG_LEVEL'] };
   origin: { workers: number };
@@ -221,7 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ffmpeg: { ffmpeg: r.VOUGHT_FFMPEG, ffprobe: r.VOUGHT_FFPROBE },
     encoder: { concurrency: r.VOUGHT_ENCODER_CONCURRENCY },
     uploads: { maxBytes: r.VOUGHT_MAX_UPLOAD_BYTES },
-    api: { rateLimitPerMinute: r.VOUGHT_RATE_LIMIT },
+    api: { rateLimitPerMinute: r.VOUGHT_RATE_LIMIT, webhookPrivateTargets: r.VOUGHT_WEBHOOK_PRIVATE_TARGETS },
     auth: {
       issuer: r.VOUGHT_JWT_ISSUER,
       audience: r.VOUGHT_JWT_AUDIENCE,
