@@ -2,6 +2,9 @@
 // coalescing: any number of concurrent misses for one key make one upstream request, and the
 // followers receive the bytes as they arrive (each follower replays what has come so far, then
 // follows the live stream), not after the whole body.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 
 export interface CachedObject {
@@ -82,12 +85,73 @@ export class InFlight {
   }
 }
 
+export interface DiskTierOptions {
+  dir: string;
+  maxBytes: number;
+}
+
+/** What the disk tier remembers of an object without reading its file. */
+interface DiskEntry {
+  file: string;
+  size: number;
+  surrogateKeys: string[];
+}
+
 export class EdgeCache {
   readonly objects: LRUCache<string, CachedObject>;
   readonly inFlight = new Map<string, InFlight>();
+  /** Optional second tier: objects evicted from memory are written here and read back on a miss. */
+  private readonly disk: LRUCache<string, DiskEntry> | null = null;
 
-  constructor(maxBytes: number) {
-    this.objects = new LRUCache<string, CachedObject>({ maxSize: Math.max(1, maxBytes), sizeCalculation: (o) => o.body.length + 512 });
+  constructor(maxBytes: number, diskTier?: DiskTierOptions) {
+    if (diskTier) {
+      fs.mkdirSync(diskTier.dir, { recursive: true });
+      this.disk = new LRUCache<string, DiskEntry>({
+        maxSize: Math.max(1, diskTier.maxBytes),
+        sizeCalculation: (e) => e.size + 512,
+        dispose: (entry) => fs.unlink(entry.file, () => {}),
+      });
+    }
+    const dir = diskTier?.dir;
+    this.objects = new LRUCache<string, CachedObject>({
+      maxSize: Math.max(1, maxBytes),
+      sizeCalculation: (o) => o.body.length + 512,
+      // Memory evictions (not purges) move down to disk, written synchronously: objects are
+      // segments of a few hundred KiB and an eviction happens on the way to serving a new one.
+      dispose: (object, key, reason) => {
+        if (reason !== 'evict' || !dir || !this.disk || object.stale) return;
+        const file = path.join(dir, createHash('sha256').update(key).digest('hex'));
+        const head = Buffer.from(`${JSON.stringify({ ...object, body: undefined })}\n`);
+        try {
+          fs.writeFileSync(file, Buffer.concat([head, object.body]));
+          this.disk.set(key, { file, size: head.length + object.body.length, surrogateKeys: object.surrogateKeys });
+        } catch {
+          // a full or failing disk only loses the second tier
+        }
+      },
+    });
+  }
+
+  /** Memory first, then the disk tier (promoting what it finds back to memory). */
+  get(key: string): CachedObject | undefined {
+    const hot = this.objects.get(key);
+    if (hot || !this.disk) return hot;
+    const entry = this.disk.get(key);
+    if (!entry) return undefined;
+    try {
+      const bytes = fs.readFileSync(entry.file);
+      const newline = bytes.indexOf(10);
+      const object = {
+        ...(JSON.parse(bytes.subarray(0, newline).toString()) as Omit<CachedObject, 'body'>),
+        body: bytes.subarray(newline + 1),
+      } as CachedObject;
+      this.disk.delete(key);
+      this.objects.set(key, object);
+      return object;
+    } catch {
+      this.disk.delete(key);
+      return undefined;
+    }
   }
 
   /** Drops (or with `soft`, marks stale) every object carrying one of the surrogate keys. */
@@ -100,7 +164,19 @@ export class EdgeCache {
       else this.objects.delete(key);
       n++;
     }
+    // the disk tier holds no stale objects: a soft purge drops them there too
+    if (this.disk) {
+      for (const [key, entry] of this.disk.entries()) {
+        if (!entry.surrogateKeys.some((k) => wanted.has(k))) continue;
+        this.disk.delete(key);
+        n++;
+      }
+    }
     return n;
+  }
+
+  get diskEntries(): number {
+    return this.disk?.size ?? 0;
   }
 
   get bytes(): number {

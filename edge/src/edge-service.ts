@@ -36,7 +36,7 @@ interface Upstream {
 
 export async function startEdge(
   config: Config,
-  options: { logger: Logger; bus?: Bus; port?: number; upstreams?: string[]; cacheBytes?: number },
+  options: { logger: Logger; bus?: Bus; port?: number; upstreams?: string[]; cacheBytes?: number; diskDir?: string; diskBytes?: number },
 ): Promise<RunningEdge> {
   const { logger } = options;
   const upstreams: Upstream[] = (options.upstreams ?? config.edge.upstreams).map((url) => ({
@@ -45,7 +45,11 @@ export async function startEdge(
     failures: 0,
     openUntil: 0,
   }));
-  const cache = new EdgeCache(options.cacheBytes ?? config.cache.memoryBytes);
+  const diskDir = options.diskDir ?? config.edge.diskDir;
+  const cache = new EdgeCache(
+    options.cacheBytes ?? config.cache.memoryBytes,
+    diskDir ? { dir: diskDir, maxBytes: options.diskBytes ?? config.edge.diskBytes } : undefined,
+  );
   const metrics = createMetrics('edge');
   const outcomes = new Counter({
     name: 'edge_requests_total',
@@ -203,7 +207,7 @@ export async function startEdge(
       // A range miss fills the whole object once; the range is cut from it.
       while (!flight.done) await new Promise((r) => setTimeout(r, 5));
       if (!flight.error) {
-        const object = cache.objects.get(cacheKey(new URL(c.req.url)));
+        const object = cache.get(cacheKey(new URL(c.req.url)));
         if (object) return (await checkToken(c, object)) ?? fromObject(c, object, 'HIT');
       }
     }
@@ -238,7 +242,7 @@ export async function startEdge(
   app.on(['GET', 'HEAD'], '*', async (c) => {
     const url = new URL(c.req.url);
     const key = cacheKey(url);
-    const object = cache.objects.get(key);
+    const object = cache.get(key);
     const now = Date.now();
     if (object) {
       const denied = await checkToken(c, object);

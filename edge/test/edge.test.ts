@@ -176,3 +176,69 @@ describe.skipIf(!hasFfmpeg)('edge and private videos', { timeout: 120_000 }, () 
     }
   });
 });
+
+describe.skipIf(!hasFfmpeg)('edges chained through a shield', { timeout: 120_000 }, () => {
+  it('collapses traffic from several edges into one origin request through a shield edge', async () => {
+    const t = await startTestOrigin();
+    const log = createLogger({ service: 'edge-test', level: 'silent' });
+    const shield = await startEdge(t.config, { logger: log, port: 0, upstreams: [t.url] });
+    const edges = await Promise.all([0, 1, 2].map(() => startEdge(t.config, { logger: log, port: 0, upstreams: [shield.url] })));
+    try {
+      const id = await makeReadyVideo(t, { seconds: 4 });
+      const path = `/v1/videos/${id}/v240/s4000/0.m4s`;
+      const before = await originSegmentRequests(t);
+      const responses = await Promise.all(edges.flatMap((e) => Array.from({ length: 50 }, () => fetch(`${e.url}${path}`))));
+      const sizes = new Set(await Promise.all(responses.map(async (r) => (await r.arrayBuffer()).byteLength)));
+      expect(responses.every((r) => r.status === 200)).toBe(true);
+      expect(sizes.size).toBe(1);
+      expect((await originSegmentRequests(t)) - before).toBe(1);
+      expect(shield.cache.objects.has(path)).toBe(true);
+    } finally {
+      for (const e of edges) await e.stop();
+      await shield.stop();
+      await t.close();
+    }
+  });
+});
+
+describe.skipIf(!hasFfmpeg)('disk tier', { timeout: 120_000 }, () => {
+  it('moves objects evicted from memory to disk, serves them back without the origin, and purges them', async () => {
+    const os = await import('node:os');
+    const fsp = await import('node:fs/promises');
+    const pathMod = await import('node:path');
+    const t = await startTestOrigin();
+    const dir = await fsp.mkdtemp(pathMod.join(os.tmpdir(), 'vought-edge-disk-'));
+    const id = await makeReadyVideo(t, { seconds: 8 });
+    const first = await fetch(`${t.url}/v1/videos/${id}/v240/s4000/0.m4s`);
+    const size = (await first.arrayBuffer()).byteLength;
+    // memory for one segment only: the second evicts the first to disk
+    const edge = await startEdge(t.config, {
+      logger: createLogger({ service: 'edge-test', level: 'silent' }),
+      port: 0,
+      upstreams: [t.url],
+      cacheBytes: Math.round(size * 1.5),
+      diskDir: dir,
+      diskBytes: 50 * 1024 * 1024,
+    });
+    try {
+      const a = `${edge.url}/v1/videos/${id}/v240/s4000/0.m4s`;
+      const b = `${edge.url}/v1/videos/${id}/v240/s4000/61440.m4s`;
+      const bodyA = Buffer.from(await (await fetch(a)).arrayBuffer());
+      await (await fetch(b)).arrayBuffer();
+      expect(edge.cache.diskEntries).toBe(1);
+      const before = await originSegmentRequests(t);
+      const again = await fetch(a);
+      expect(again.headers.get('x-cache')).toBe('HIT');
+      expect(Buffer.from(await again.arrayBuffer())).toEqual(bodyA);
+      expect(await originSegmentRequests(t)).toBe(before);
+      // b went down to disk when a came back up; a purge by surrogate key empties both tiers
+      edge.cache.purge([`video-${id}`]);
+      expect(edge.cache.diskEntries).toBe(0);
+      expect((await fetch(b)).headers.get('x-cache')).toBe('MISS');
+    } finally {
+      await edge.stop();
+      await t.close();
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -85,6 +85,12 @@ export const variables = {
     default: undefined,
     doc: 'comma-separated origin (or shield) URLs for an edge (unset: origin on this host)',
   },
+  VOUGHT_EDGE_DISK_DIR: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "directory for the edge's disk tier (unset: memory only)",
+  },
+  VOUGHT_EDGE_DISK_BYTES: { schema: bytes, default: '10gb', doc: "byte budget of the edge's disk tier" },
   VOUGHT_FFMPEG: {
     schema: z.string().min(1).optional(),
     default: undefined,
@@ -159,7 +165,7 @@ export interface Config {
   cache: { redisUrl: string | undefined; memoryBytes: number };
   bus: { natsUrl: string | undefined };
   catalog: { databaseUrl: string | undefined; sqlitePath: string };
-  edge: { upstreams: string[] };
+  edge: { upstreams: string[]; diskDir: string | undefined; diskBytes: number };
   ffmpeg: { ffmpeg: string | undefined; ffprobe: string | undefined };
   encoder: { concurrency: number };
   uploads: { maxBytes: number };
@@ -222,7 +228,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cache: { redisUrl: r.VOUGHT_REDIS_URL, memoryBytes: r.VOUGHT_CACHE_BYTES },
     bus: { natsUrl: r.VOUGHT_NATS_URL },
     catalog: { databaseUrl: r.VOUGHT_DATABASE_URL, sqlitePath: path.join(dataDir, 'catalog.sqlite') },
-    edge: { upstreams },
+    edge: {
+      upstreams,
+      diskDir: r.VOUGHT_EDGE_DISK_DIR ? path.resolve(r.VOUGHT_EDGE_DISK_DIR) : undefined,
+      diskBytes: r.VOUGHT_EDGE_DISK_BYTES,
+    },
     ffmpeg: { ffmpeg: r.VOUGHT_FFMPEG, ffprobe: r.VOUGHT_FFPROBE },
     encoder: { concurrency: r.VOUGHT_ENCODER_CONCURRENCY },
     uploads: { maxBytes: r.VOUGHT_MAX_UPLOAD_BYTES },
