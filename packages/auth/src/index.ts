@@ -1,6 +1,25 @@
 export { AuthError, type AuthErrorCode } from './auth-error.ts';
-export { Authenticator, type AuthenticatorOptions, rolesFrom } from './authenticator.ts';
-export { type DevKeys, loadDevKeys, playbackJwks } from './dev-keys.ts';
-export { signDevToken } from './dev-token.ts';
-export { PLAYBACK_AUDIENCE, PlaybackVerifier, signPlaybackToken } from './playback-tokens.ts';
-export { type Action, authorize, type Decision, highestRole, type Principal, type Role, roles } from './roles.ts';
+export { Authenticator, type AuthenticatorOptions, DEV_ALGORITHMS, type FetchLike, OIDC_ALGORITHMS, rolesFrom } from './authenticator.ts';
+export { type DevKeys, loadDevKeys, PLAYBACK_ALG, playbackJwks } from './dev-keys.ts';
+export { type DevTokenOptions, MAX_DEV_TOKEN_TTL_SECONDS, signDevToken } from './dev-token.ts';
+export {
+  MAX_PLAYBACK_TTL_SECONDS,
+  PLAYBACK_AUDIENCE,
+  type PlaybackClaims,
+  type PlaybackTokenOptions,
+  PlaybackVerifier,
+  signPlaybackToken,
+  verifyPlaybackToken,
+} from './playback-tokens.ts';
+export {
+  type Action,
+  actions,
+  authorize,
+  type Decision,
+  highestRole,
+  isRole,
+  type Principal,
+  type Resource,
+  type Role,
+  roles,
+} from './roles.ts';
