@@ -154,6 +154,8 @@ export async function startEdge(
       return null;
     } catch (error) {
       const e = error instanceof AuthError ? error : new AuthError('auth.invalid', 'the playback token is not valid');
+      // the origin's JWKS unreachable is an outage, not a bad token
+      if (e.code === 'auth.unavailable') return c.json({ error: { code: e.code, message: e.message } }, 503, { 'retry-after': '5' });
       return c.json({ error: { code: e.code, message: e.message } }, 401, { 'www-authenticate': 'Bearer' });
     }
   }

@@ -39,6 +39,10 @@ const statusByCode: Record<string, ContentfulStatusCode> = {
   'auth.invalid': 401,
   'auth.expired': 401,
   'auth.forbidden': 403,
+  // the identity provider or its JWKS cannot be reached: not the caller's fault, retry
+  'auth.unavailable': 503,
+  'auth.invalid_argument': 400,
+  'auth.misconfigured': 500,
   'config.invalid': 500,
   // tus checksum extension: 460 Checksum Mismatch.
   'upload.checksum_mismatch': 460 as ContentfulStatusCode,
