@@ -19,6 +19,7 @@ import {
 } from './index.ts';
 import { validateKey, validatePrefix } from './key-validator.ts';
 import { resolveRange } from './range.ts';
+import { holdStreamErrors } from './stream-errors.ts';
 
 const TEMP_SUFFIX = '.tmp-vought';
 
@@ -56,6 +57,7 @@ export class FsStore implements ObjectStore {
   }
 
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<ObjectInfo> {
+    holdStreamErrors(body);
     const target = this.pathOf(key);
     return withSpan('storage.put', { 'storage.kind': 'fs', 'storage.key': key }, async () => {
       await fs.mkdir(path.dirname(target), { recursive: true });

@@ -30,6 +30,7 @@ import {
 } from './index.ts';
 import { validateKey, validatePrefix } from './key-validator.ts';
 import { resolveRange } from './range.ts';
+import { holdStreamErrors } from './stream-errors.ts';
 
 export interface S3StoreOptions {
   endpoint?: string | undefined;
@@ -79,6 +80,7 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<ObjectInfo> {
+    holdStreamErrors(body);
     validateKey(key);
     return withSpan('storage.put', { 'storage.kind': 's3', 'storage.key': key }, async () => {
       if (options.ifNoneMatch && (await this.head(key))) {

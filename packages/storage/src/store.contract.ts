@@ -75,6 +75,14 @@ export function storeContract(
       expect([...(await store.readAll(k('d.bin')))]).toEqual([1, 2, 3]);
     });
 
+    it('fails a put whose stream errors before it is read, storing nothing and leaving the process up', async () => {
+      // like a ReadStream of a missing file: it fails on the next tick, before put() reads it
+      const failing = new Readable({ read() {} });
+      process.nextTick(() => failing.destroy(new Error('ENOENT: no such file')));
+      await expect(store.put('failing/stream', failing)).rejects.toThrow();
+      expect(await store.head('failing/stream')).toBeNull();
+    });
+
     it('streams a 20 MiB object up and down with equal hashes (multipart on S3)', async () => {
       const chunk = randomBytes(1024 * 1024);
       const hash = createHash('sha256');
