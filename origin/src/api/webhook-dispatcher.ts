@@ -3,14 +3,19 @@
 // the event, so the catalog stores it once however many nodes heard it; every node then drains the
 // shared delivery queue by claiming deliveries under a lease, so a node that dies mid-attempt only
 // delays one. Attempts back off exponentially and give up after MAX_ATTEMPTS; the catalog keeps the
-// log. Bodies are signed with HMAC-SHA256 of the raw body under the webhook's secret.
-import { createHash, createHmac } from 'node:crypto';
-import dns from 'node:dns/promises';
-import net from 'node:net';
+// log. Bodies are signed with a timestamp (webhook-signature.ts); deliveries connect only to
+// addresses checked at connection time (webhook-target.ts). docs/webhooks.md is the receiver's view.
+import { createHash } from 'node:crypto';
 import type { Bus } from '@vought/bus';
 import { type Subscription, subjects, type VideoEvent } from '@vought/bus';
 import type { Catalog, WebhookDelivery } from '@vought/catalog';
 import type { Logger } from '@vought/observability';
+import { type Agent, request } from 'undici';
+import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.ts';
+import { type Resolver, systemResolver, webhookAgent } from './webhook-target.ts';
+
+// The registration route (api-routes.ts) imports the target check from here.
+export { checkTarget } from './webhook-target.ts';
 
 export const MAX_ATTEMPTS = 8;
 const LEASE_MS = 30_000;
@@ -21,45 +26,9 @@ export function eventType(event: VideoEvent): string {
   return event.type === 'video.status' ? `video.${event.status}` : event.type;
 }
 
-export function signature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
 /** Seconds before attempt n + 1: 5 s, 10 s, 20 s ... capped at an hour. */
 export function backoffSeconds(attempts: number): number {
   return Math.min(3600, 5 * 2 ** Math.max(0, attempts - 1));
-}
-
-/**
- * Whether an address is loopback, private, link-local or otherwise not on the public internet
- * (RFC 1918, RFC 6890, RFC 4193): webhooks there could probe the network vought runs in (SSRF).
- */
-export function isPrivateAddress(address: string): boolean {
-  if (address.startsWith('::ffff:')) return isPrivateAddress(address.slice(7));
-  if (net.isIPv4(address)) {
-    const [a = 0, b = 0] = address.split('.').map(Number);
-    return (
-      a === 10 ||
-      a === 127 ||
-      a === 0 ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      a >= 224
-    );
-  }
-  const lower = address.toLowerCase();
-  return lower === '::1' || lower === '::' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80');
-}
-
-/** Throws when the URL's host resolves to a private address (unless allowed). */
-export async function checkTarget(url: string, allowPrivate: boolean): Promise<void> {
-  if (allowPrivate) return;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  const addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true })).map((a) => a.address);
-  if (addresses.some(isPrivateAddress))
-    throw new Error(`${host} resolves to a private address; refused (VOUGHT_WEBHOOK_PRIVATE_TARGETS=true allows it in development)`);
 }
 
 export class WebhookDispatcher {
@@ -67,14 +36,19 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private draining = false;
   private stopped = false;
+  private readonly agent: Agent;
 
+  /** `resolve` is for tests: a resolver whose answers change between calls emulates DNS rebinding. */
   constructor(
     private readonly catalog: Catalog,
     private readonly bus: Bus,
     private readonly logger: Logger,
-    private readonly allowPrivateTargets = false,
+    allowPrivateTargets = false,
     private readonly pollMs = 1000,
-  ) {}
+    resolve: Resolver = systemResolver,
+  ) {
+    this.agent = webhookAgent({ allowPrivate: allowPrivateTargets, resolve, connectTimeoutMs: TIMEOUT_MS });
+  }
 
   async start(): Promise<void> {
     this.subscription = await this.bus.subscribe<VideoEvent>(subjects.allVideoEvents, ({ data }) => this.enqueue(data));
@@ -129,22 +103,23 @@ export class WebhookDispatcher {
     const body = JSON.stringify({ id: delivery.id, ...delivery.event });
     let error: string | null = null;
     try {
-      await checkTarget(hook.url, this.allowPrivateTargets);
-      const res = await fetch(hook.url, {
+      // undici's request never follows redirects: a 3xx is a failed attempt, so a receiver cannot
+      // bounce a delivery to an address it could not register.
+      const res = await request(hook.url, {
+        dispatcher: this.agent,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'user-agent': 'vought-webhooks/1',
           'x-vought-event': String(delivery.event.event ?? ''),
           'x-vought-delivery': delivery.id,
-          'x-vought-signature': signature(hook.secret, body),
+          [SIGNATURE_HEADER]: signWebhook(hook.secret, body),
         },
         body,
-        redirect: 'manual',
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status < 200 || res.status >= 300) error = `answered ${res.status}`;
+      await res.body.dump().catch(() => undefined);
+      if (res.statusCode < 200 || res.statusCode >= 300) error = `answered ${res.statusCode}`;
     } catch (e) {
       error = (e as Error).message;
     }
@@ -161,5 +136,6 @@ export class WebhookDispatcher {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.subscription?.unsubscribe();
+    await this.agent.close();
   }
 }
