@@ -1,6 +1,7 @@
 // Consumes encode jobs: status `processing`, heartbeats while ffmpeg runs, progress events, then
 // `ready` (or `failed` with the reason once the job is dead-lettered), and an invalidation so every
-// origin and edge forgets what it knew about the video.
+// origin and edge forgets what it knew about the video. Every reason that leaves here for the
+// catalog or the bus goes through publicMessage: the video's owner reads it.
 import {
   type Bus,
   type EncodeJob,
@@ -16,7 +17,9 @@ import type { MediaIndex } from '@vought/media';
 import { injectTraceContext, type Logger } from '@vought/observability';
 import type { ObjectStore } from '@vought/storage';
 import { EncodeError } from './encode-error.ts';
+import type { EncodeLimits } from './encode-limits.ts';
 import type { FfmpegTools } from './ffmpeg-locator.ts';
+import { publicMessage } from './public-message.ts';
 import { processVideo } from './video-processor.ts';
 
 export interface EncodeConsumerOptions {
@@ -28,6 +31,8 @@ export interface EncodeConsumerOptions {
   workDir: string;
   concurrency: number;
   preset?: string;
+  /** Overrides of ENCODE_LIMITS (tests). */
+  limits?: Partial<EncodeLimits>;
   /** Heartbeat period; must be well under the ack wait. */
   heartbeatMs?: number;
   ackWaitMs?: number;
@@ -52,9 +57,10 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
   const at = () => new Date().toISOString();
   const emit = (event: VideoEvent) => bus.publish(subjects.videoEvents(event.videoId), event, injectTraceContext()).catch(() => {});
 
-  async function fail(videoId: string, reason: string): Promise<void> {
+  async function fail(videoId: string, failure: string): Promise<void> {
     const video = await catalog.findVideo(videoId);
     if (!video) return;
+    const reason = publicMessage(failure);
     await catalog.updateVideo(videoId, { status: 'failed', error: reason });
     await emit({ type: 'video.status', version: 1, videoId, status: 'failed', error: reason, at: at() });
   }
@@ -87,6 +93,7 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
           logger: log,
           signal: job.signal,
           ...(options.preset ? { preset: options.preset } : {}),
+          ...(options.limits ? { limits: options.limits } : {}),
           onProgress: (p) => {
             const now = Date.now();
             if (now - lastProgress < 1000 && p.percent < 100) return; // throttled: one event a second
@@ -118,7 +125,7 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
         if (error instanceof EncodeError && error.permanent) {
           log.warn({ err: error.message }, 'source cannot be encoded');
           options.onEncoded?.('failed', seconds);
-          throw new PermanentJobError(error.message);
+          throw new PermanentJobError(publicMessage(error.message));
         }
         options.onEncoded?.('retry', seconds);
         log.error({ err: (error as Error).message }, 'encode failed; it will be retried');

@@ -1,6 +1,9 @@
 export type EncodeErrorCode =
   | 'encode.unreadable'
+  | 'encode.unsupported_container'
   | 'encode.no_streams'
+  | 'encode.over_limit'
+  | 'encode.over_budget'
   | 'encode.ffmpeg_failed'
   | 'encode.aborted'
   | 'encode.invalid_output';
@@ -16,4 +19,12 @@ export class EncodeError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Why an aborted signal stopped the work: the job's own time budget aborts with the EncodeError
+ * that says so (permanent); anything else (a stopping consumer, a caller) is a retryable abort.
+ */
+export function abortError(signal: AbortSignal): EncodeError {
+  return signal.reason instanceof EncodeError ? signal.reason : new EncodeError('encode.aborted', 'encode aborted', false);
 }

@@ -1,7 +1,9 @@
 // Runs ffmpeg: progress from `-progress pipe:1` (out_time_us, speed), the tail of stderr for the
-// failure reason, kill on abort. The child never outlives its caller.
+// failure reason, kill on abort (a caller's, or the job's time budget running out, which says so).
+// The child never outlives its caller, and nothing it does (an error event on the process or its
+// pipes, a progress callback that throws) escapes as an uncaught exception.
 import { spawn } from 'node:child_process';
-import { EncodeError } from './encode-error.ts';
+import { abortError, EncodeError } from './encode-error.ts';
 
 export interface Progress {
   /** 0..100 */
@@ -15,7 +17,7 @@ export async function runFfmpeg(
   args: string[],
   options: { durationSeconds: number; signal?: AbortSignal | undefined; onProgress?: ((p: Progress) => void) | undefined },
 ): Promise<void> {
-  if (options.signal?.aborted) throw new EncodeError('encode.aborted', 'encode aborted', false);
+  if (options.signal?.aborted) throw abortError(options.signal);
   const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let buffered = '';
@@ -37,17 +39,24 @@ export async function runFfmpeg(
       else if (key === 'progress') report = true;
     }
     if (report && options.onProgress && options.durationSeconds > 0) {
-      options.onProgress({ percent: Math.max(0, Math.min(100, (outTime / options.durationSeconds) * 100)), speed });
+      try {
+        options.onProgress({ percent: Math.max(0, Math.min(100, (outTime / options.durationSeconds) * 100)), speed });
+      } catch {
+        // progress is advisory: a failing listener must not take the process down from an event handler
+      }
     }
   });
+  // A pipe can fail (EPIPE when the child dies); the exit code is what tells the outcome.
+  child.stdout.on('error', () => {});
+  child.stderr.on('error', () => {});
   const onAbort = () => child.kill('SIGKILL');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
+      child.on('error', reject); // `on`: a second error (a failed kill) must find a listener too
       child.once('close', (c) => resolve(c));
     });
-    if (options.signal?.aborted) throw new EncodeError('encode.aborted', 'encode aborted', false);
+    if (options.signal?.aborted) throw abortError(options.signal);
     if (code !== 0) {
       const reason = stderr.trim().split('\n').slice(-3).join(' | ') || `ffmpeg exited with ${code}`;
       // Killed by a signal (OOM killer, operator) is not the source's fault: retry.

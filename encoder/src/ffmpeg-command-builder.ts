@@ -2,11 +2,19 @@
 // split in the filter graph and scaled per rung (pure: the arguments are unit-tested). Keyframes
 // are forced at the same timestamps in every rendition (every 2 s, no scene-cut keyframes), so any
 // fragment boundary is a segment boundary in every rendition. Each output is fragmented MP4
-// holding one track; audio fragments are cut every 2 s too.
+// holding one track; audio fragments are cut every 2 s too. The source is read by the one demuxer
+// its sniffed container names (ffmpeg-input.ts).
+import type { Demuxer } from './container-sniffer.ts';
+import { inputArgs } from './ffmpeg-input.ts';
 import { KEYFRAME_SECONDS, type LadderPlan } from './ladder-planner.ts';
 
 export interface CommandOptions {
   source: string;
+  /**
+   * The source's demuxer, as sniffed (ProbedSource.demuxer). Without one the source is read as
+   * ISO BMFF: a wrong guess fails the encode, where ffmpeg's own guess could follow a playlist.
+   */
+  demuxer?: Demuxer;
   /** x264 preset: veryfast in production, ultrafast in tests. */
   preset: string;
   /** Where outputs go; paths in the plan are relative to it. */
@@ -33,7 +41,8 @@ export function outputsOf(plan: LadderPlan): PlannedOutput[] {
 }
 
 export function buildFfmpegArgs(plan: LadderPlan, source: { videoIndex: number | null }, options: CommandOptions): string[] {
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', '-i', options.source];
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats'];
+  args.push(...inputArgs(options.demuxer ?? 'mov', options.source));
   args.push('-map_metadata', '-1', '-map_chapters', '-1');
   const at = (p: string) => `${options.outDir}/${p}`;
   if (plan.video.length && source.videoIndex !== null) {

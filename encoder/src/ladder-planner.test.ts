@@ -4,6 +4,8 @@ import type { ProbedSource } from './source-probe.ts';
 
 const source = (video: Partial<NonNullable<ProbedSource['video']>> | null, audio = 1): ProbedSource => ({
   format: 'mov',
+  demuxer: 'mov',
+  streams: 2,
   duration: 60,
   video: video
     ? {

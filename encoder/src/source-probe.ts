@@ -1,7 +1,9 @@
 // What the source IS, from ffprobe's reading of its content (never its name).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { EncodeError } from './encode-error.ts';
+import { type Demuxer, sniffFile } from './container-sniffer.ts';
+import { abortError, EncodeError } from './encode-error.ts';
+import { inputArgs } from './ffmpeg-input.ts';
 
 const run = promisify(execFile);
 
@@ -39,6 +41,10 @@ export interface ProbedSubtitle {
 
 export interface ProbedSource {
   format: string;
+  /** The demuxer every later ffmpeg run must use for this source. */
+  demuxer: Demuxer;
+  /** Every stream in the source, of any kind (for the stream limit). */
+  streams: number;
   duration: number;
   video: ProbedVideo | null;
   audio: ProbedAudio[];
@@ -76,20 +82,41 @@ function language(tag: string | undefined): string {
   return tag && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag) ? tag : 'und';
 }
 
-export async function probeSource(ffprobe: string, file: string): Promise<ProbedSource> {
+/** The demuxer for a file: the caller's (already sniffed), else sniffed here; a refusal is permanent. */
+async function demuxerFor(file: string, given: Demuxer | undefined): Promise<Demuxer> {
+  if (given) return given;
+  const verdict = await sniffFile(file);
+  if ('rejected' in verdict) throw new EncodeError('encode.unsupported_container', verdict.rejected, true);
+  return verdict.demuxer;
+}
+
+function lastLine(error: unknown): string {
+  return (
+    String((error as { stderr?: string }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .at(-1) ?? ''
+  );
+}
+
+export async function probeSource(
+  ffprobe: string,
+  file: string,
+  options: { demuxer?: Demuxer; signal?: AbortSignal | undefined } = {},
+): Promise<ProbedSource> {
+  const demuxer = await demuxerFor(file, options.demuxer);
   let json: { format?: { format_name?: string; duration?: string }; streams?: FfprobeStream[] };
   try {
-    const { stdout } = await run(ffprobe, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file], {
+    const args = ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', ...inputArgs(demuxer, file)];
+    const { stdout } = await run(ffprobe, args, {
       maxBuffer: 16 * 1024 * 1024,
       timeout: 60_000,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     json = JSON.parse(stdout);
   } catch (error) {
-    const stderr =
-      String((error as { stderr?: string }).stderr ?? '')
-        .trim()
-        .split('\n')
-        .at(-1) ?? '';
+    if (options.signal?.aborted) throw abortError(options.signal);
+    const stderr = lastLine(error);
     throw new EncodeError('encode.unreadable', `the source is not a media file ffmpeg can read${stderr ? `: ${stderr}` : ''}`, true);
   }
   const streams = json.streams ?? [];
@@ -138,5 +165,5 @@ export async function probeSource(ffprobe: string, file: string): Promise<Probed
   if (!video && audio.length === 0) throw new EncodeError('encode.no_streams', 'the source has no decodable audio or video stream', true);
   const duration = Number(json.format?.duration) || Math.max(0, ...streams.map((s) => Number(s.duration) || 0));
   if (!(duration > 0)) throw new EncodeError('encode.no_streams', 'the source has no duration: it holds no playable media', true);
-  return { format: json.format?.format_name ?? 'unknown', duration, video, audio, subtitles };
+  return { format: json.format?.format_name ?? 'unknown', demuxer, streams: streams.length, duration, video, audio, subtitles };
 }

@@ -7,7 +7,11 @@
 //  5. index.json is written LAST: the commit point. Readers trust only the index, so a crash at
 //     any step before it leaves nothing a player can see, and a redelivery redoes the work;
 //  6. staging and the source are deleted.
-import { createReadStream, createWriteStream } from 'node:fs';
+// The source is hostile until shown otherwise: the encoder sniffs it itself (whatever the origin
+// checked), every ffmpeg run reads it with one pinned demuxer and the file protocol only, it is
+// checked against ENCODE_LIMITS before encoding, and the job runs against a wall-clock budget.
+// What the job throws carries no server path (public-message.ts): it becomes the video's error.
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -23,12 +27,15 @@ import {
 } from '@vought/media';
 import type { Logger } from '@vought/observability';
 import type { ObjectStore } from '@vought/storage';
-import { EncodeError } from './encode-error.ts';
+import { type Demuxer, sniffFile } from './container-sniffer.ts';
+import { abortError, EncodeError } from './encode-error.ts';
+import { checkLimits, type EncodeLimits, type JobBudget, limitsWith, startBudget } from './encode-limits.ts';
 import { type Progress, runFfmpeg } from './encode-runner.ts';
-import { buildFfmpegArgs, outputsOf } from './ffmpeg-command-builder.ts';
+import { buildFfmpegArgs, outputsOf, type PlannedOutput } from './ffmpeg-command-builder.ts';
 import type { FfmpegTools } from './ffmpeg-locator.ts';
-import { planLadder } from './ladder-planner.ts';
-import { probeSource } from './source-probe.ts';
+import { type LadderPlan, planLadder } from './ladder-planner.ts';
+import { publicMessage } from './public-message.ts';
+import { type ProbedSource, probeSource } from './source-probe.ts';
 import { makeThumbnails } from './thumbnail-maker.ts';
 
 export interface ProcessOptions {
@@ -44,6 +51,8 @@ export interface ProcessOptions {
   /** x264 preset (tests: ultrafast). */
   preset?: string;
   now?: () => Date;
+  /** Overrides of ENCODE_LIMITS (tests use small ones). */
+  limits?: Partial<EncodeLimits>;
 }
 
 export interface ProcessResult {
@@ -81,6 +90,177 @@ async function existingIndex(store: ObjectStore, videoId: string): Promise<Media
   }
 }
 
+/**
+ * Uploads a local file. The file is opened first, so a missing one rejects here; a ReadStream
+ * made from a path opens it later and emits `error`, and if the store is still awaiting something
+ * else (a directory, a HEAD) nobody listens yet and Node ends the process. The store's pipeline
+ * sees every read error through its own listeners; the one added here only keeps an error with no
+ * reader from becoming an uncaught exception.
+ */
+async function putFile(store: ObjectStore, key: string, file: string): Promise<void> {
+  const handle = await fs.open(file, 'r');
+  const stream = handle.createReadStream(); // autoClose: closing the stream closes the handle
+  stream.on('error', () => {});
+  try {
+    await store.put(key, stream);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The source on local disk (ffmpeg seeks in it), and the demuxer its own bytes call for. */
+async function fetchSource(store: ObjectStore, key: string, file: string): Promise<Demuxer> {
+  const object = await store.get(key);
+  await pipeline(object.body, createWriteStream(file));
+  if (object.size === 0) throw new EncodeError('encode.no_streams', 'the source is empty', true);
+  const verdict = await sniffFile(file);
+  if ('rejected' in verdict) throw new EncodeError('encode.unsupported_container', verdict.rejected, true);
+  return verdict.demuxer;
+}
+
+async function indexOutputs(out: string, outputs: PlannedOutput[]): Promise<{ tracks: MediaTrack[]; text: TextTrack[] }> {
+  const tracks: MediaTrack[] = [];
+  const text: TextTrack[] = [];
+  for (const output of outputs) {
+    if (output.kind === 'text') {
+      text.push({
+        id: output.id,
+        type: 'text',
+        file: output.path,
+        language: output.language ?? 'und',
+        format: 'webvtt',
+        ...(output.label ? { label: output.label } : {}),
+      });
+      continue;
+    }
+    const { source, close } = await fileSource(path.join(out, output.path)).catch(() => {
+      throw new EncodeError('encode.invalid_output', `output ${output.path} was not written`, false);
+    });
+    try {
+      tracks.push(
+        await indexTrack(source, {
+          id: output.id,
+          file: output.path,
+          ...(output.language ? { language: output.language } : {}),
+          ...(output.label ? { label: output.label } : {}),
+        }),
+      );
+    } catch (error) {
+      throw new EncodeError('encode.invalid_output', `output ${output.path} does not index: ${(error as Error).message}`, false);
+    } finally {
+      await close();
+    }
+  }
+  return { tracks, text };
+}
+
+/**
+ * Previews from the smallest rendition. They are optional: a source too short or too small for a
+ * storyboard still becomes a video, without thumbnails. Only running out of time (or an abort)
+ * fails the job from here.
+ */
+async function makePreviews(
+  options: ProcessOptions,
+  plan: LadderPlan,
+  out: string,
+  duration: number,
+  signal: AbortSignal,
+): Promise<{ thumbnails: MediaIndex['thumbnails']; files: string[] }> {
+  const smallest = plan.video.at(-1);
+  if (!smallest) return { thumbnails: undefined, files: [] };
+  try {
+    const made = await makeThumbnails(options.tools.ffmpeg, {
+      input: path.join(out, `v/${smallest.rung}p.mp4`),
+      outDir: out,
+      duration,
+      width: smallest.width,
+      height: smallest.height,
+      signal,
+    });
+    if (!made) {
+      options.logger.info({ videoId: options.videoId }, 'no thumbnails: ffmpeg made no poster or storyboard from this video');
+      return { thumbnails: undefined, files: [] };
+    }
+    await fs.writeFile(path.join(out, made.thumbnails.vtt), made.vtt);
+    return { thumbnails: made.thumbnails, files: made.files };
+  } catch (error) {
+    if (signal.aborted) throw abortError(signal);
+    options.logger.warn({ videoId: options.videoId, err: (error as Error).message }, 'no thumbnails: making them failed');
+    return { thumbnails: undefined, files: [] };
+  }
+}
+
+/** Staging, promotion, then the commit point (index.json last), then cleanup. */
+async function publish(options: ProcessOptions, attempt: string, out: string, files: string[], index: MediaIndex, signal: AbortSignal) {
+  const { store, videoId } = options;
+  const staging = `${stagingPrefix(videoId)}${attempt}/`;
+  for (const file of files) {
+    if (signal.aborted) throw abortError(signal);
+    await putFile(store, `${staging}${file}`, path.join(out, file));
+  }
+  for (const file of files) await store.copy(`${staging}${file}`, `videos/${videoId}/${file}`);
+  await store.put(indexKeyOf(videoId), serializeMediaIndex(index), { contentType: 'application/json' });
+  await store.deletePrefix(stagingPrefix(videoId));
+  await store.delete(options.sourceKey);
+}
+
+/** Source to index in a scratch directory: sniff, probe, check, encode, index, previews, publish. */
+async function encodeInto(options: ProcessOptions, work: string, attempt: string, budget: JobBudget): Promise<MediaIndex> {
+  const { videoId, logger } = options;
+  const { signal } = budget;
+  const sourceFile = path.join(work, 'source');
+  const demuxer = await fetchSource(options.store, options.sourceKey, sourceFile);
+  const probed: ProbedSource = await probeSource(options.tools.ffprobe, sourceFile, { demuxer, signal });
+  checkLimits(probed, limitsWith(options.limits));
+  budget.setDuration(probed.duration);
+  const plan = planLadder(probed);
+  logger.info(
+    {
+      videoId,
+      format: probed.format,
+      duration: probed.duration,
+      video: probed.video,
+      audio: probed.audio.length,
+      subtitles: probed.subtitles.length,
+      rungs: plan.video.map((v) => `${v.width}x${v.height}@${v.bitrate}k`),
+    },
+    'encoding plan',
+  );
+
+  const out = path.join(work, 'out');
+  for (const dir of ['v', 'a', 'text', 'thumbs']) await fs.mkdir(path.join(out, dir), { recursive: true });
+  const args = buildFfmpegArgs(
+    plan,
+    { videoIndex: probed.video?.index ?? null },
+    { source: sourceFile, demuxer, preset: options.preset ?? 'veryfast', outDir: out },
+  );
+  await runFfmpeg(options.tools.ffmpeg, args, { durationSeconds: probed.duration, signal, onProgress: options.onProgress });
+
+  const outputs = outputsOf(plan);
+  const { tracks, text } = await indexOutputs(out, outputs);
+  const previews = await makePreviews(options, plan, out, probed.duration, signal);
+  const index: MediaIndex = {
+    version: MEDIA_INDEX_VERSION,
+    videoId,
+    duration: Math.max(...tracks.map((t) => t.duration / t.timescale), 0),
+    tracks,
+    text,
+    ...(previews.thumbnails ? { thumbnails: previews.thumbnails } : {}),
+    createdAt: (options.now?.() ?? new Date()).toISOString(),
+  };
+  await publish(options, attempt, out, [...outputs.map((o) => o.path), ...previews.files], index, signal);
+  return index;
+}
+
+/** The same error, its message fit for the video's owner (no scratch paths); others pass as they are. */
+function withPublicMessage(error: unknown): unknown {
+  if (!(error instanceof EncodeError)) return error;
+  const message = publicMessage(error.message);
+  return message === error.message
+    ? error
+    : Object.assign(new EncodeError(error.code, message, error.permanent, error.detail), { cause: error });
+}
+
 export async function processVideo(options: ProcessOptions): Promise<ProcessResult> {
   const { videoId, store, logger } = options;
   const done = await existingIndex(store, videoId);
@@ -96,117 +276,13 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessResu
   const attempt = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const work = path.join(options.workDir, `${videoId}-${attempt}`);
   await fs.mkdir(work, { recursive: true });
+  const budget = startBudget(limitsWith(options.limits), options.signal);
   try {
-    // 1. the source, streamed to local disk (ffmpeg seeks in it)
-    const sourceFile = path.join(work, 'source');
-    const object = await store.get(options.sourceKey);
-    await pipeline(object.body, createWriteStream(sourceFile));
-    if (object.size === 0) throw new EncodeError('encode.no_streams', 'the source is empty', true);
-
-    // 2. what it is, and what to make of it
-    const probed = await probeSource(options.tools.ffprobe, sourceFile);
-    const plan = planLadder(probed);
-    logger.info(
-      {
-        videoId,
-        format: probed.format,
-        duration: probed.duration,
-        video: probed.video,
-        audio: probed.audio.length,
-        subtitles: probed.subtitles.length,
-        rungs: plan.video.map((v) => `${v.width}x${v.height}@${v.bitrate}k`),
-      },
-      'encoding plan',
-    );
-
-    // 3. one ffmpeg process for the whole ladder
-    const out = path.join(work, 'out');
-    for (const dir of ['v', 'a', 'text', 'thumbs']) await fs.mkdir(path.join(out, dir), { recursive: true });
-    const args = buildFfmpegArgs(
-      plan,
-      { videoIndex: probed.video?.index ?? null },
-      { source: sourceFile, preset: options.preset ?? 'veryfast', outDir: out },
-    );
-    await runFfmpeg(options.tools.ffmpeg, args, {
-      durationSeconds: probed.duration,
-      signal: options.signal,
-      onProgress: options.onProgress,
-    });
-
-    // 4. index every output from its bytes
-    const outputs = outputsOf(plan);
-    const tracks: MediaTrack[] = [];
-    const text: TextTrack[] = [];
-    for (const output of outputs) {
-      if (output.kind === 'text') {
-        text.push({
-          id: output.id,
-          type: 'text',
-          file: output.path,
-          language: output.language ?? 'und',
-          format: 'webvtt',
-          ...(output.label ? { label: output.label } : {}),
-        });
-        continue;
-      }
-      const { source, close } = await fileSource(path.join(out, output.path));
-      try {
-        tracks.push(
-          await indexTrack(source, {
-            id: output.id,
-            file: output.path,
-            ...(output.language ? { language: output.language } : {}),
-            ...(output.label ? { label: output.label } : {}),
-          }),
-        );
-      } catch (error) {
-        throw new EncodeError('encode.invalid_output', `output ${output.path} does not index: ${(error as Error).message}`, false);
-      } finally {
-        await close();
-      }
-    }
-    const files = outputs.map((o) => o.path);
-
-    // 5. previews, from the smallest rendition
-    const smallest = plan.video.at(-1);
-    let thumbnails: MediaIndex['thumbnails'];
-    if (smallest) {
-      const made = await makeThumbnails(options.tools.ffmpeg, {
-        input: path.join(out, `v/${smallest.rung}p.mp4`),
-        outDir: out,
-        duration: probed.duration,
-        width: smallest.width,
-        height: smallest.height,
-        signal: options.signal,
-      });
-      await fs.writeFile(path.join(out, made.thumbnails.vtt), made.vtt);
-      thumbnails = made.thumbnails;
-      files.push(...made.files);
-    }
-
-    const duration = Math.max(...tracks.map((t) => t.duration / t.timescale), 0);
-    const index: MediaIndex = {
-      version: MEDIA_INDEX_VERSION,
-      videoId,
-      duration,
-      tracks,
-      text,
-      ...(thumbnails ? { thumbnails } : {}),
-      createdAt: (options.now?.() ?? new Date()).toISOString(),
-    };
-
-    // 6. staging, promotion, then the commit point
-    const staging = `${stagingPrefix(videoId)}${attempt}/`;
-    for (const file of files) {
-      if (options.signal?.aborted) throw new EncodeError('encode.aborted', 'encode aborted', false);
-      await store.put(`${staging}${file}`, createReadStream(path.join(out, file)));
-    }
-    for (const file of files) await store.copy(`${staging}${file}`, `videos/${videoId}/${file}`);
-    await store.put(indexKeyOf(videoId), serializeMediaIndex(index), { contentType: 'application/json' });
-    await store.deletePrefix(stagingPrefix(videoId));
-    await store.delete(options.sourceKey);
-    return { index, encoded: true };
+    return { index: await encodeInto(options, work, attempt, budget), encoded: true };
+  } catch (error) {
+    throw withPublicMessage(error);
   } finally {
+    budget.stop();
     await fs.rm(work, { recursive: true, force: true });
   }
 }
