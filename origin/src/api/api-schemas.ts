@@ -133,6 +133,6 @@ export const WebhookSchema = z
     secret: z
       .string()
       .optional()
-      .openapi({ description: 'shown once, at creation: verify X-Vought-Signature (sha256=HMAC-SHA256 of the body) with it' }),
+      .openapi({ description: 'shown once, at creation: verify X-Vought-Signature (t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">, docs/webhooks.md) with it' }),
   })
   .openapi('Webhook');
