@@ -66,7 +66,22 @@ const byteAt = (bytes: Uint8Array, at: number) => bytes[at] ?? 0;
 // lines, SDP (v=0), ffmetadata (;FFMETADATA), JSON, INI-like subtitle scripts, WebVTT, and URLs.
 const TEXT_STARTS = ['#', '<', 'ffconcat', 'file ', 'file\t', 'v=', ';ffmetadata', '{', '[', 'webvtt', 'http:', 'https:', 'file:'];
 
-/** Text, not media: a known text start, a UTF-16/32 byte order mark, or no binary byte in the first KiB. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Valid UTF-8, but for a character cut at the end of the window. */
+function isUtf8(window: Uint8Array): boolean {
+  for (let cut = 0; cut < 4 && cut < window.length; cut++) {
+    try {
+      utf8.decode(window.subarray(0, window.length - cut));
+      return true;
+    } catch {
+      if (window.length < 1024) return false; // the whole file: nothing was cut
+    }
+  }
+  return false;
+}
+
+/** Text, not media: a known text start, a UTF-16/32 byte order mark, or UTF-8 with no control byte in the first KiB. */
 export function looksLikeText(head: Uint8Array): boolean {
   if ((byteAt(head, 0) === 0xff && byteAt(head, 1) === 0xfe) || (byteAt(head, 0) === 0xfe && byteAt(head, 1) === 0xff)) return true;
   if (byteAt(head, 0) === 0 && byteAt(head, 1) === 0 && byteAt(head, 2) === 0xfe && byteAt(head, 3) === 0xff) return true;
@@ -76,10 +91,10 @@ export function looksLikeText(head: Uint8Array): boolean {
     .toString('latin1')
     .toLowerCase();
   if (TEXT_STARTS.some((text) => start.startsWith(text))) return true;
-  // Every container on the allow-list has a byte below 0x09 (a zero in a size or a version field)
-  // within its first KiB; text has none.
+  // Every container on the allow-list has, within its first KiB, a byte below 0x09 (a zero in a
+  // size or a version field) or bytes that are not UTF-8 (0xFF of an audio frame sync); text has neither.
   const window = head.subarray(0, 1024);
-  return !window.some((b) => b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f);
+  return !window.some((b) => b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f) && isUtf8(window);
 }
 
 /**
