@@ -1,19 +1,40 @@
-// The edge: a CDN node in front of origins (or a shield edge: edges chain). Caches whole responses
-// in memory as the upstream's Cache-Control allows, coalesces concurrent misses into one upstream
-// request (followers stream the bytes as they arrive), answers Range from cached objects, purges
-// by surrogate key on `cdn.invalidate` or an authenticated PURGE, and fails over between
-// upstreams with a circuit breaker over keep-alive undici pools.
+// The edge: a CDN node in front of origins (or a shield edge: edges chain). What it shares, and with
+// whom, is the point (SECURITY.md, "The edge"):
+// - Delivery paths (manifests, init, segments, files, text, thumbnails) are cached as the
+//   upstream's Cache-Control allows and concurrent anonymous misses are coalesced into one upstream
+//   request whose body followers replay as it arrives. A request with credentials (Authorization,
+//   a cookie, ?token=) never joins or reuses another's fill; its answer is stored only when the
+//   origin marks it for a playback-token check at the edge, and every hit on such an object checks
+//   the token here with the origins' public keys.
+// - Everything else (the control API, event streams, uploads, OPTIONS) passes through one-to-one,
+//   in its own connection pool, capped per client, and aborted upstream when the client leaves.
+// - A fill is stored only if no purge of its keys happened since it began (edge-cache.ts), and an
+//   upstream failure after the head aborts the client's transfer: bytes of two upstreams are never
+//   spliced, and a partial body is never stored.
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { serve } from '@hono/node-server';
-import { AuthError, Authenticator, authorize, loadDevKeys, PlaybackVerifier } from '@vought/auth';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import {
+  ACCESS_HEADER,
+  ACCESS_TOKEN,
+  AuthError,
+  Authenticator,
+  authorize,
+  CachedPlaybackVerifier,
+  loadDevKeys,
+  PlaybackVerifier,
+  playbackTokenOf,
+} from '@vought/auth';
 import { type Bus, type Invalidation, subjects } from '@vought/bus';
 import type { Config } from '@vought/config';
+import { TOKEN_PARAMETER } from '@vought/manifest';
 import { Counter, createMetrics, Histogram, healthRoutes, type Logger, observe, Readiness } from '@vought/observability';
-import { listening } from '@vought/runtime';
+import { decideRange, etagMatches, listening, TrustedProxies } from '@vought/runtime';
 import { type Context, Hono } from 'hono';
-import { Pool } from 'undici';
-import { cacheKey, edgeFreshness } from './cache-policy.ts';
+import { type DeliveryRequest, deliveryRequest, edgeFreshness, hasCredentials } from './cache-policy.ts';
 import { type CachedObject, EdgeCache, InFlight } from './edge-cache.ts';
+import { type UpstreamResponse, Upstreams } from './upstreams.ts';
 
 export interface RunningEdge {
   url: string;
@@ -22,34 +43,42 @@ export interface RunningEdge {
   stop(): Promise<void>;
 }
 
+export interface EdgeOptions {
+  logger: Logger;
+  bus?: Bus;
+  port?: number;
+  upstreams?: string[];
+  cacheBytes?: number;
+  diskDir?: string;
+  diskBytes?: number;
+  /** Concurrent pass-through requests (API, event streams, uploads) one client address may hold. */
+  passPerClient?: number;
+  /** Time to the head and between body chunks of a fill. */
+  fillTimeoutMs?: number;
+}
+
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are never forwarded. */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 /** Headers about one exchange, not the stored object. */
 const perResponse = new Set([...hopByHop, 'date', 'x-request-id', 'content-range']);
+/** What a fill sends upstream: a fill is shared, so only what does not personalise the answer. */
+const fillHeaders = new Set(['user-agent', 'traceparent', 'tracestate', 'x-request-id', 'accept']);
 
-interface Upstream {
-  url: string;
-  pool: Pool;
-  failures: number;
-  openUntil: number;
-}
+type Outcome = 'HIT' | 'STALE' | 'MISS' | 'COALESCED' | 'PASS';
 
-export async function startEdge(
-  config: Config,
-  options: { logger: Logger; bus?: Bus; port?: number; upstreams?: string[]; cacheBytes?: number; diskDir?: string; diskBytes?: number },
-): Promise<RunningEdge> {
+export async function startEdge(config: Config, options: EdgeOptions): Promise<RunningEdge> {
   const { logger } = options;
-  const upstreams: Upstream[] = (options.upstreams ?? config.edge.upstreams).map((url) => ({
-    url,
-    pool: new Pool(url, { connections: 128, keepAliveTimeout: 30_000, pipelining: 1 }),
-    failures: 0,
-    openUntil: 0,
-  }));
+  const upstreams = new Upstreams(options.upstreams ?? config.edge.upstreams, logger, {
+    ...(options.fillTimeoutMs ? { fillTimeoutMs: options.fillTimeoutMs } : {}),
+  });
   const diskDir = options.diskDir ?? config.edge.diskDir;
-  const cache = new EdgeCache(
-    options.cacheBytes ?? config.cache.memoryBytes,
-    diskDir ? { dir: diskDir, maxBytes: options.diskBytes ?? config.edge.diskBytes } : undefined,
-  );
+  const memoryBytes = options.cacheBytes ?? config.cache.memoryBytes;
+  const cache = new EdgeCache(memoryBytes, diskDir ? { dir: diskDir, maxBytes: options.diskBytes ?? config.edge.diskBytes } : undefined);
+  /** Larger responses stream through without being kept (and without followers). */
+  const maxObjectBytes = Math.max(1024 * 1024, Math.min(64 * 1024 * 1024, Math.floor(memoryBytes / 4)));
+  const passPerClient = options.passPerClient ?? 64;
+  const proxies = new TrustedProxies(config.trustedProxies);
+
   const metrics = createMetrics('edge');
   const outcomes = new Counter({
     name: 'edge_requests_total',
@@ -57,7 +86,11 @@ export async function startEdge(
     labelNames: ['cache'] as const,
     registers: [metrics.registry],
   });
-  const bytesOut = new Counter({ name: 'edge_bytes_total', help: 'Body bytes sent to clients', registers: [metrics.registry] });
+  const bytesOut = new Counter({
+    name: 'edge_bytes_total',
+    help: 'Body bytes sent to clients from the cache',
+    registers: [metrics.registry],
+  });
   const upstreamLatency = new Histogram({
     name: 'edge_upstream_seconds',
     help: 'Upstream time to headers',
@@ -65,21 +98,28 @@ export async function startEdge(
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [metrics.registry],
   });
+  const upstreamAborts = new Counter({
+    name: 'edge_upstream_aborted_total',
+    help: 'Upstream transfers that failed after their head (the client transfer was aborted, nothing stored)',
+    registers: [metrics.registry],
+  });
   const readiness = new Readiness(logger);
   readiness.add('upstream', async () => {
     const errors: string[] = [];
-    for (const u of upstreams) {
+    for (const url of upstreams.urls) {
       try {
-        const res = await u.pool.request({ path: '/healthz', method: 'GET' });
-        await res.body.dump();
-        if (res.statusCode === 200) return;
-        errors.push(`${u.url}: ${res.statusCode}`);
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+        errors.push(`${url}: ${res.status}`);
       } catch (error) {
-        errors.push(`${u.url}: ${(error as Error).message}`);
+        errors.push(`${url}: ${(error as Error).message}`);
       }
     }
     throw new Error(`no upstream answers (${errors.join('; ')})`);
   });
+  const bus = options.bus;
+  if (bus && bus.kind !== 'memory') readiness.add(`bus:${bus.kind}`, () => bus.ping());
 
   let purger: Authenticator | null = null;
   const purgeAuth = async () => {
@@ -87,77 +127,48 @@ export async function startEdge(
     return purger;
   };
 
-  /** One upstream exchange, trying the next origin on a connect error or 5xx (idempotent GET/HEAD only). */
-  async function fetchUpstream(path: string, method: 'GET' | 'HEAD', headers: Record<string, string>, flight: InFlight): Promise<void> {
-    let lastError: Error = new Error('no upstream configured');
-    const now = Date.now();
-    const order = [...upstreams].sort((a, b) => Number(a.openUntil > now) - Number(b.openUntil > now));
-    for (const u of order) {
-      const started = performance.now();
-      try {
-        const res = await u.pool.request({ path, method, headers });
-        upstreamLatency.observe({ status: String(res.statusCode) }, (performance.now() - started) / 1000);
-        if (res.statusCode >= 500 && u !== order.at(-1)) {
-          await res.body.dump();
-          throw new Error(`upstream ${u.url} answered ${res.statusCode}`);
-        }
-        u.failures = 0;
-        const out: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers))
-          if (v !== undefined && !perResponse.has(k)) out[k] = Array.isArray(v) ? v.join(', ') : v;
-        flight.head(res.statusCode, out);
-        for await (const chunk of res.body) flight.push(chunk as Buffer);
-        flight.finish();
-        return;
-      } catch (error) {
-        lastError = error as Error;
-        // Circuit breaker: five failures in a row take an upstream out for five seconds.
-        if (++u.failures >= 5) u.openUntil = Date.now() + 5_000;
-      }
-    }
-    flight.finish(lastError);
-  }
+  // Playback tokens are checked here with the origins' public keys (JWKS), so a private object this
+  // edge keeps never leaves it without a valid token for its video. Every upstream's JWKS is a
+  // source: with one origin down, tokens still verify.
+  const verifier = new CachedPlaybackVerifier(upstreams.urls.map((u) => PlaybackVerifier.fromJwksUrl(`${u}/.well-known/jwks.json`)));
 
-  function startFlight(key: string, path: string, method: 'GET' | 'HEAD', headers: Record<string, string>): InFlight {
-    const flight = new InFlight();
-    cache.inFlight.set(key, flight);
-    void fetchUpstream(path, method, headers, flight).finally(() => {
-      cache.inFlight.delete(key);
-      if (method !== 'GET' || flight.error) return;
-      const f = edgeFreshness(flight.status, flight.headers);
-      if (!f.storable) return;
-      cache.objects.set(key, {
-        status: flight.status,
-        headers: flight.headers,
-        body: Buffer.concat(flight.chunks),
-        storedAt: Date.now(),
-        ttl: f.ttl,
-        staleWhileRevalidate: f.staleWhileRevalidate,
-        staleIfError: f.staleIfError,
-        surrogateKeys: (flight.headers['surrogate-key'] ?? '').split(/\s+/).filter(Boolean),
-        stale: false,
-      });
-    });
-    return flight;
-  }
-
-  // Playback tokens are checked here with the origin's public keys (JWKS), so a private object this
-  // edge keeps never leaves it without a valid token for its video.
-  const verifier = PlaybackVerifier.fromJwksUrl(`${upstreams[0]?.url ?? 'http://127.0.0.1'}/.well-known/jwks.json`);
-  async function checkToken(c: Context, object: CachedObject): Promise<Response | null> {
-    if (object.headers['x-vought-access'] !== 'token') return null;
-    const videoId = /^\/v1\/videos\/([A-Za-z0-9_-]+)\//.exec(new URL(c.req.url).pathname)?.[1] ?? '';
-    const header = c.req.header('authorization');
-    const token = c.req.query('token') ?? (header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+  /** Null when the object needs no token or the request's token opens its video; else the refusal. */
+  async function checkToken(c: Context, headers: Record<string, string>, videoId: string): Promise<Response | null> {
+    if (headers[ACCESS_HEADER] !== ACCESS_TOKEN) return null;
+    const token = playbackTokenOf(c.req.header('authorization'), c.req.query(TOKEN_PARAMETER));
     try {
       await verifier.verify(token, videoId);
       return null;
     } catch (error) {
       const e = error instanceof AuthError ? error : new AuthError('auth.invalid', 'the playback token is not valid');
-      // the origin's JWKS unreachable is an outage, not a bad token
+      // the origins' JWKS unreachable is an outage, not a bad token
       if (e.code === 'auth.unavailable') return c.json({ error: { code: e.code, message: e.message } }, 503, { 'retry-after': '5' });
       return c.json({ error: { code: e.code, message: e.message } }, 401, { 'www-authenticate': 'Bearer' });
     }
+  }
+
+  function clientOf(c: Context): { peer: string; address: string } {
+    let peer = '';
+    try {
+      peer = getConnInfo(c).remote.address ?? '';
+    } catch {
+      // not a node socket (app.request in tests)
+    }
+    return { peer, address: proxies.clientAddress(peer, c.req.header('x-forwarded-for')) };
+  }
+
+  /** X-Forwarded-For with this hop's peer appended (origins believe it from trusted proxies only). */
+  function forwardedFor(c: Context): string {
+    const { peer } = clientOf(c);
+    const before = c.req.header('x-forwarded-for');
+    return before ? `${before}, ${peer}` : peer;
+  }
+
+  function responseHeaders(res: UpstreamResponse): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined && !perResponse.has(k)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+    return out;
   }
 
   function fromObject(c: Context, object: CachedObject, label: 'HIT' | 'STALE'): Response {
@@ -166,22 +177,20 @@ export async function startEdge(
     headers.set('x-cache', label);
     headers.set('age', String(Math.max(0, Math.floor((Date.now() - object.storedAt) / 1000))));
     const etag = object.headers.etag;
-    if (etag && c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers });
-    const range = /^bytes=(\d*)-(\d*)$/.exec(c.req.header('range') ?? '');
+    if (etag && etagMatches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
     let body = object.body;
     let status = object.status;
-    if (range && object.status === 200) {
-      const size = body.length;
-      const [, a, b] = range;
-      const start = a === '' ? Math.max(0, size - Number(b)) : Number(a);
-      const end = a === '' ? size - 1 : b === '' ? size - 1 : Math.min(Number(b), size - 1);
-      if (start >= size || end < start) {
-        headers.set('content-range', `bytes */${size}`);
+    if (object.status === 200) {
+      const range = decideRange(c.req.header('range'), body.length);
+      if (range.kind === 'unsatisfiable') {
+        headers.set('content-range', `bytes */${body.length}`);
         return new Response(null, { status: 416, headers });
       }
-      body = body.subarray(start, end + 1);
-      status = 206;
-      headers.set('content-range', `bytes ${start}-${end}/${size}`);
+      if (range.kind === 'partial') {
+        headers.set('content-range', `bytes ${range.start}-${range.end}/${body.length}`);
+        body = body.subarray(range.start, range.end + 1);
+        status = 206;
+      }
     }
     headers.set('content-length', String(body.length));
     if (c.req.method === 'HEAD') return new Response(null, { status, headers });
@@ -189,32 +198,268 @@ export async function startEdge(
     return new Response(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length), { status, headers });
   }
 
-  async function fromFlight(c: Context, flight: InFlight, label: 'MISS' | 'COALESCED'): Promise<Response> {
-    outcomes.inc({ cache: label });
-    await flight.waitHead();
-    if (flight.status === 0) {
-      return c.json({ error: { code: 'edge.upstream_unavailable', message: `no upstream answered: ${flight.error?.message}` } }, 502, {
-        'retry-after': '5',
+  function unavailable(c: Context, error: Error | null): Response {
+    return c.json({ error: { code: 'edge.upstream_unavailable', message: `no upstream answered: ${error?.message ?? 'unknown'}` } }, 502, {
+      'retry-after': '5',
+    });
+  }
+
+  /** The upstream path of a fill: the key, plus the token when the request carried one there. */
+  function fillPath(c: Context, delivery: DeliveryRequest): string {
+    const token = c.req.query(TOKEN_PARAMETER);
+    if (!token) return delivery.key;
+    return `${delivery.key}${delivery.key.includes('?') ? '&' : '?'}${TOKEN_PARAMETER}=${encodeURIComponent(token)}`;
+  }
+
+  function fillRequestHeaders(c: Context, credentialed: boolean): Record<string, string> {
+    const out: Record<string, string> = { 'x-forwarded-for': forwardedFor(c) };
+    c.req.raw.headers.forEach((value, key) => {
+      if (fillHeaders.has(key) || (credentialed && key === 'authorization')) out[key] = value;
+    });
+    return out;
+  }
+
+  /**
+   * A fill: one upstream GET whose head decides whether the body is kept (storable and bounded:
+   * followers may replay it, and it is stored at the end unless a purge raced it) or streamed to
+   * this one client only. Resolves at the head with the response for the caller.
+   */
+  async function fill(
+    c: Context,
+    delivery: DeliveryRequest,
+    credentialed: boolean,
+    flight: InFlight,
+  ): Promise<{ passthrough: UpstreamResponse | null }> {
+    const started = performance.now();
+    let res: UpstreamResponse;
+    try {
+      res = await upstreams.request('fill', {
+        path: fillPath(c, delivery),
+        method: 'GET',
+        headers: fillRequestHeaders(c, credentialed),
+        signal: flight.controller.signal,
+        idempotent: true,
       });
+    } catch (error) {
+      flight.finish(error as Error);
+      return { passthrough: null };
     }
-    if (label === 'COALESCED') {
-      // the upstream checked the leader's token, not this follower's
-      const denied = await checkToken(c, { headers: flight.headers } as CachedObject);
-      if (denied) return denied;
+    upstreamLatency.observe({ status: String(res.statusCode) }, (performance.now() - started) / 1000);
+    const headers = responseHeaders(res);
+    const length = Number(headers['content-length']);
+    const storable =
+      edgeFreshness(res.statusCode, headers).storable &&
+      (!credentialed || headers[ACCESS_HEADER] === ACCESS_TOKEN) &&
+      Number.isFinite(length) &&
+      length <= maxObjectBytes;
+    flight.head(res.statusCode, headers, storable && !credentialed);
+    if (!storable) {
+      flight.finish();
+      return { passthrough: res };
+    }
+    void (async () => {
+      try {
+        for await (const chunk of res.body) flight.push(chunk as Buffer);
+        if (flight.bytes !== length) throw new Error(`upstream sent ${flight.bytes} of ${length} bytes`);
+        flight.finish();
+      } catch (error) {
+        if (!flight.aborted) {
+          upstreamAborts.inc();
+          logger.warn(
+            { upstream: res.upstream, key: delivery.key, err: (error as Error).message },
+            'upstream failed mid-transfer: client aborted, nothing stored',
+          );
+        }
+        res.body.destroy();
+        flight.finish(error as Error);
+        return;
+      }
+      store(delivery.key, flight);
+    })();
+    return { passthrough: null };
+  }
+
+  function store(key: string, flight: InFlight): void {
+    const surrogateKeys = (flight.headers['surrogate-key'] ?? '').split(/\s+/).filter(Boolean);
+    if (!cache.mayStore([...surrogateKeys, `url:${key}`], flight)) return; // a purge raced this fill
+    const f = edgeFreshness(flight.status, flight.headers);
+    cache.objects.set(key, {
+      status: flight.status,
+      headers: flight.headers,
+      body: Buffer.concat(flight.chunks),
+      storedAt: Date.now(),
+      ttl: f.ttl,
+      staleWhileRevalidate: f.staleWhileRevalidate,
+      staleIfError: f.staleIfError,
+      surrogateKeys,
+      stale: false,
+    });
+  }
+
+  function streamed(res: UpstreamResponse, headers: Record<string, string>, label: Outcome, method: string): Response {
+    const out = new Headers(headers);
+    out.set('x-cache', label);
+    if (method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304) {
+      res.body.destroy();
+      return new Response(null, { status: res.statusCode, headers: out });
+    }
+    return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status: res.statusCode, headers: out });
+  }
+
+  /** A delivery GET that nothing cached answers: join an anonymous fill, or lead one. */
+  async function deliveryMiss(c: Context, delivery: DeliveryRequest, credentialed: boolean, stale?: CachedObject): Promise<Response> {
+    const wantsRange = c.req.header('range') !== undefined;
+    if (c.req.header('if-none-match') || c.req.header('if-modified-since')) return passThrough(c, 'PASS');
+    if (!credentialed) {
+      const pending = cache.inFlight.get(delivery.key);
+      if (pending && !pending.aborted) {
+        const release = pending.attach();
+        await pending.waitHead();
+        if (pending.shareable && !(pending.done && pending.error)) return follow(c, delivery, pending, release, 'COALESCED', wantsRange);
+        release();
+        return passThrough(c, 'PASS');
+      }
+    }
+    const flight = new InFlight(cache.epoch);
+    if (!credentialed) cache.inFlight.set(delivery.key, flight);
+    const release = flight.attach();
+    const { passthrough } = await fill(c, delivery, credentialed, flight);
+    if (!flight.shareable && cache.inFlight.get(delivery.key) === flight) cache.inFlight.delete(delivery.key);
+    void flight.waitDone().then(() => {
+      if (cache.inFlight.get(delivery.key) === flight) cache.inFlight.delete(delivery.key);
+    });
+    if (flight.status === 0) {
+      release();
+      // stale-if-error: an old answer beats none while it is allowed
+      if (stale && (Date.now() - stale.storedAt) / 1000 < stale.ttl + stale.staleIfError) return fromObject(c, stale, 'STALE');
+      outcomes.inc({ cache: 'MISS' });
+      return unavailable(c, flight.error);
+    }
+    if (stale && flight.status >= 500 && (Date.now() - stale.storedAt) / 1000 < stale.ttl + stale.staleIfError) {
+      release();
+      passthrough?.body.destroy();
+      return fromObject(c, stale, 'STALE');
+    }
+    if (passthrough) {
+      release();
+      outcomes.inc({ cache: 'MISS' });
+      // not kept: a range is answered by the upstream itself
+      if (wantsRange) {
+        passthrough.body.destroy();
+        return passThrough(c, 'PASS');
+      }
+      return streamed(passthrough, flight.headers, 'MISS', 'GET');
+    }
+    return follow(c, delivery, flight, release, 'MISS', wantsRange);
+  }
+
+  /** Answers from a fill in progress: the body as it arrives, or (a range) the slice once complete. */
+  async function follow(
+    c: Context,
+    delivery: DeliveryRequest,
+    flight: InFlight,
+    release: () => void,
+    label: 'MISS' | 'COALESCED',
+    wantsRange: boolean,
+  ): Promise<Response> {
+    outcomes.inc({ cache: label });
+    // the upstream checked the leader's token (or none), not this request's
+    const denied = await checkToken(c, flight.headers, delivery.videoId);
+    if (denied) {
+      release();
+      return denied;
+    }
+    if (wantsRange) {
+      await flight.waitDone();
+      release();
+      if (flight.error) return unavailable(c, flight.error);
+      const f = edgeFreshness(flight.status, flight.headers);
+      return fromObject(
+        c,
+        {
+          status: flight.status,
+          headers: flight.headers,
+          body: Buffer.concat(flight.chunks),
+          storedAt: Date.now(),
+          ttl: f.ttl,
+          staleWhileRevalidate: 0,
+          staleIfError: 0,
+          surrogateKeys: [],
+          stale: false,
+        },
+        'HIT',
+      );
     }
     const headers = new Headers(flight.headers);
     headers.set('x-cache', label);
     headers.set('age', '0');
-    if (c.req.header('range')) {
-      // A range miss fills the whole object once; the range is cut from it.
-      while (!flight.done) await new Promise((r) => setTimeout(r, 5));
-      if (!flight.error) {
-        const object = cache.get(cacheKey(new URL(c.req.url)));
-        if (object) return (await checkToken(c, object)) ?? fromObject(c, object, 'HIT');
-      }
+    return new Response(flight.stream(release), { status: flight.status, headers });
+  }
+
+  /** Starts a background refresh of a stale object (stale-while-revalidate), once per key. */
+  function revalidate(c: Context, delivery: DeliveryRequest): void {
+    if (cache.inFlight.has(delivery.key)) return;
+    const flight = new InFlight(cache.epoch, true);
+    cache.inFlight.set(delivery.key, flight);
+    void fill(c, delivery, false, flight).then(({ passthrough }) => {
+      passthrough?.body.destroy();
+      void flight.waitDone().then(() => {
+        if (cache.inFlight.get(delivery.key) === flight) cache.inFlight.delete(delivery.key);
+      });
+    });
+  }
+
+  // Pass-through requests held per client address (event streams last; uploads take a while).
+  const passing = new Map<string, number>();
+
+  /** One-to-one: this request, its headers and body, to one upstream; aborted when the client leaves. */
+  async function passThrough(c: Context, label: Outcome): Promise<Response> {
+    const { address } = clientOf(c);
+    const held = passing.get(address) ?? 0;
+    if (held >= passPerClient) {
+      return c.json({ error: { code: 'edge.too_many_requests', message: `at most ${passPerClient} open requests per client` } }, 429, {
+        'retry-after': '1',
+      });
     }
-    if (c.req.method === 'HEAD') return new Response(null, { status: flight.status, headers });
-    return new Response(flight.stream(), { status: flight.status, headers });
+    passing.set(address, held + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const n = (passing.get(address) ?? 1) - 1;
+      if (n <= 0) passing.delete(address);
+      else passing.set(address, n);
+    };
+    const url = new URL(c.req.url);
+    const method = c.req.method;
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, key) => {
+      if (!hopByHop.has(key) && key !== 'x-forwarded-for') headers[key] = value;
+    });
+    headers['x-forwarded-for'] = forwardedFor(c);
+    const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null;
+    let res: UpstreamResponse;
+    try {
+      res = await upstreams.request('pass', {
+        path: url.pathname + url.search,
+        method,
+        headers,
+        body: hasBody ? Readable.fromWeb(c.req.raw.body as NodeWebStream<Uint8Array>) : null,
+        signal: c.req.raw.signal,
+        idempotent: method === 'GET' || method === 'HEAD' || method === 'OPTIONS',
+      });
+    } catch (error) {
+      release();
+      outcomes.inc({ cache: label });
+      return unavailable(c, error as Error);
+    }
+    outcomes.inc({ cache: label });
+    res.body.once('close', release);
+    res.body.once('error', release);
+    if (method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304) release();
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !hopByHop.has(k)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+    return streamed(res, out, label, method);
   }
 
   const app = new Hono();
@@ -227,83 +472,55 @@ export async function startEdge(
       return c.json({ error: { code: 'auth.forbidden', message: 'PURGE needs an admin token' } }, principal ? 403 : 401);
     const soft = c.req.header('soft-purge') === '1' || c.req.header('fastly-soft-purge') === '1';
     const keys = (c.req.header('surrogate-key') ?? '').split(/\s+/).filter(Boolean);
-    let purged = 0;
-    if (keys.length) purged = cache.purge(keys, soft);
-    else {
-      const key = cacheKey(new URL(c.req.url));
-      const object = cache.objects.get(key);
-      if (object) {
-        if (soft) object.stale = true;
-        else cache.objects.delete(key);
-        purged = 1;
-      }
-    }
+    const delivery = deliveryRequest(new URL(c.req.url));
+    const purged = keys.length ? cache.purge(keys, soft) : delivery ? cache.purgeKey(delivery.key, soft) : 0;
     return c.json({ purged, soft });
   });
 
   app.on(['GET', 'HEAD'], '*', async (c) => {
     const url = new URL(c.req.url);
-    const key = cacheKey(url);
-    const object = cache.get(key);
-    const now = Date.now();
+    const delivery = deliveryRequest(url);
+    if (!delivery) return passThrough(c, 'PASS');
+    const credentialed = hasCredentials(c.req.raw.headers, url);
+    const object = cache.get(delivery.key);
     if (object) {
-      const denied = await checkToken(c, object);
+      const denied = await checkToken(c, object.headers, delivery.videoId);
       if (denied) return denied;
-      const age = (now - object.storedAt) / 1000;
+      const age = (Date.now() - object.storedAt) / 1000;
       if (!object.stale && age < object.ttl) return fromObject(c, object, 'HIT');
       if (object.stale || age < object.ttl + object.staleWhileRevalidate) {
-        // stale-while-revalidate: answer now, refresh in the background (once)
-        if (!cache.inFlight.has(key)) startFlight(key, url.pathname + url.search, 'GET', forwardHeaders(c));
+        revalidate(c, delivery);
         return fromObject(c, object, 'STALE');
       }
     }
-    const pending = cache.inFlight.get(key);
-    if (pending && c.req.method === 'GET') return fromFlight(c, pending, 'COALESCED');
-    const flight = startFlight(key, url.pathname + url.search, c.req.method as 'GET' | 'HEAD', forwardHeaders(c));
-    if (object && object.staleIfError > 0) {
-      await flight.waitHead();
-      if (flight.status === 0 || flight.status >= 500) {
-        if ((now - object.storedAt) / 1000 < object.ttl + object.staleIfError) return fromObject(c, object, 'STALE');
-      }
-    }
-    return fromFlight(c, flight, 'MISS');
+    // HEAD never starts or joins a body's fill: it is asked upstream as HEAD
+    if (c.req.method === 'HEAD') return passThrough(c, 'PASS');
+    return deliveryMiss(c, delivery, credentialed, object);
   });
 
-  // Preflights and anything else pass through uncached.
-  app.on(['OPTIONS'], '*', async (c) => {
-    const url = new URL(c.req.url);
-    const flight = new InFlight();
-    await fetchUpstream(url.pathname + url.search, 'GET', forwardHeaders(c), flight).catch(() => {});
-    return fromFlight(c, flight, 'MISS');
-  });
+  // The control API, uploads, preflights: one-to-one, with their own method.
+  app.all('*', (c) => passThrough(c, 'PASS'));
 
-  function forwardHeaders(c: Context): Record<string, string> {
-    const out: Record<string, string> = {};
-    c.req.raw.headers.forEach((value, key) => {
-      // The object is fetched whole and unconditional: Range and validators are answered here.
-      if (!hopByHop.has(key) && key !== 'range' && key !== 'if-none-match' && key !== 'if-modified-since') out[key] = value;
-    });
-    return out;
-  }
-
-  const subscription = options.bus
-    ? await options.bus.subscribe<Invalidation>(subjects.invalidate, ({ data }) => {
+  const subscription = bus
+    ? await bus.subscribe<Invalidation>(subjects.invalidate, ({ data }) => {
         if (data?.type === 'invalidate' && Array.isArray(data.keys)) cache.purge(data.keys, data.soft === true);
       })
     : null;
 
   const server = serve({ fetch: app.fetch, port: options.port ?? config.ports.edge, hostname: config.host });
   const { url, port } = await listening(server, config.host);
-  logger.info({ url, upstreams: upstreams.map((u) => u.url) }, 'edge listening');
-  void Readable;
+  logger.info({ url, upstreams: upstreams.urls }, 'edge listening');
   return {
     url,
     port,
     cache,
     async stop() {
       await subscription?.unsubscribe();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(upstreams.map((u) => u.pool.close()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // open event streams would hold the server forever
+      (server as import('node:http').Server).closeAllConnections?.();
+      await closed;
+      await upstreams.close();
     },
   };
 }

@@ -9,6 +9,7 @@ import { healthRoutes, type Logger, observe, type Readiness, type ServiceMetrics
 import type { ObjectStore } from '@vought/storage';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
+import type { VideoGenerations } from './delivery/video-generations.ts';
 import { ApiError } from './http/api-error.ts';
 import { errorResponse } from './http/error-responses.ts';
 
@@ -23,6 +24,8 @@ export interface OriginDeps {
   catalog: Catalog;
   auth: Authenticator;
   keys: DevKeys;
+  /** This node's video generations: bumped by every invalidation it applies (SECURITY.md). */
+  generations: VideoGenerations;
 }
 
 export type RouteGroup = 'api' | 'delivery';

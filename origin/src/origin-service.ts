@@ -11,6 +11,7 @@ import { type Adapters, addReadinessProbes, listening } from '@vought/runtime';
 import { mountApi } from './api/api-routes.ts';
 import { createOriginApp, type OriginDeps, type RouteGroup } from './app.ts';
 import { type Delivery, mountDelivery } from './delivery/delivery-routes.ts';
+import { VideoGenerations } from './delivery/video-generations.ts';
 
 export interface RunningOrigin {
   url: string;
@@ -41,7 +42,8 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
     rolesClaim: config.auth.rolesClaim,
     keys,
   });
-  const deps: OriginDeps = { config, logger, metrics, readiness, ...adapters, auth, keys };
+  const generations = new VideoGenerations();
+  const deps: OriginDeps = { config, logger, metrics, readiness, ...adapters, auth, keys, generations };
   const groups = new Set(options.groups ?? ['api', 'delivery']);
   const { app, mounted } = createOriginApp(deps, {
     ...(groups.has('api') ? { api: mountApi } : {}),
@@ -50,10 +52,9 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
 
   const invalidations = await adapters.bus.subscribe<Invalidation>(subjects.invalidate, async ({ data }) => {
     if (data?.type !== 'invalidate' || !Array.isArray(data.keys)) return;
-    const delivery = mounted.delivery as Delivery | undefined;
     for (const key of data.keys) {
       if (typeof key !== 'string') continue;
-      if (key.startsWith('video-')) delivery?.forget(key.slice('video-'.length));
+      if (key.startsWith('video-')) generations.bump(key.slice('video-'.length));
       await adapters.cache.deleteTag(key).catch((error: Error) => logger.warn({ err: error.message, key }, 'invalidation failed'));
     }
   });

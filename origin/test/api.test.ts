@@ -302,7 +302,9 @@ describe.skipIf(!redisUp)('resumable uploads across origin nodes (tus, Redis loc
         },
       });
       expect(create.status).toBe(201);
-      const location = create.headers.get('location') as string;
+      // relative without VOUGHT_PUBLIC_URL (never built from Host): clients resolve it against the endpoint
+      expect(create.headers.get('location')).toMatch(/^\/v1\/uploads\/[0-9a-f]{32}$/);
+      const location = new URL(create.headers.get('location') as string, t.url).href;
       const wrong = createHash('sha1').update('something else').digest('base64');
       const patch = (sum: string) =>
         fetch(location, {

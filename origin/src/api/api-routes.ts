@@ -1,11 +1,13 @@
 // The control API (issue 6): videos, search, related, events, playback tokens, uploads, and the
 // OpenAPI 3.1 document generated from the route schemas.
 import { randomBytes } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { type Principal, playbackJwks, signPlaybackToken } from '@vought/auth';
-import { subjects, type VideoEvent } from '@vought/bus';
+import { type Subscription, subjects, type VideoEvent } from '@vought/bus';
 import type { Video, Visibility } from '@vought/catalog';
-import type { Hono, MiddlewareHandler } from 'hono';
+import { TrustedProxies } from '@vought/runtime';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { OriginDeps } from '../app.ts';
@@ -27,9 +29,13 @@ import { authenticate, requirePermission } from './auth-middleware.ts';
 import { docsPage } from './docs-page.ts';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter, rateLimit } from './rate-limiter.ts';
 import { CatalogRecommender, type Recommender } from './recommender.ts';
+import { StreamLimits } from './stream-limits.ts';
 import { mountUploads } from './upload-routes.ts';
 import { VideoService } from './video-service.ts';
 import { checkTarget, WebhookDispatcher } from './webhook-dispatcher.ts';
+
+/** The longest one event stream lasts; the client's EventSource reconnects (with Last-Event-ID). */
+const STREAM_LIFETIME_MS = 30 * 60_000;
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
@@ -97,7 +103,17 @@ export function mountApi(
   // tokens (also as Bearer) and are checked by delivery itself.
   const apiPath = /^\/v1\/videos(\/[A-Za-z0-9_-]+(\/(related|events|playback-tokens))?)?\/?$/;
   const limiter: RateLimiter = deps.config.cache.redisUrl ? new RedisRateLimiter(deps.config.cache.redisUrl) : new MemoryRateLimiter();
-  const limited = rateLimit(limiter, deps.config.api.rateLimitPerMinute);
+  const proxies = new TrustedProxies(deps.config.trustedProxies);
+  const clientAddress = (c: Context) => {
+    let peer: string | undefined;
+    try {
+      peer = getConnInfo(c).remote.address;
+    } catch {
+      // not served by @hono/node-server (app.request in tests): no peer
+    }
+    return proxies.clientAddress(peer, c.req.header('x-forwarded-for'));
+  };
+  const limited = rateLimit(limiter, deps.config.api.rateLimitPerMinute, clientAddress);
   // JSON bodies of the control API are small; anything larger is refused before it is read.
   const smallBody = bodyLimit({
     maxSize: 64 * 1024,
@@ -284,43 +300,56 @@ export function mountApi(
   );
 
   // Server-Sent Events: the video's status and progress as they happen (first the current status).
+  // Streams are capped per user, per client address and per node (stream-limits.ts) and last at
+  // most STREAM_LIFETIME_MS (EventSource reconnects by itself), so none is held forever.
+  const streams = new StreamLimits();
   api.get('/v1/videos/:id/events', async (c) => {
-    const video = await readableBy(c.get('principal'), c.req.param('id'));
-    return streamSSE(c, async (stream) => {
-      const queue: VideoEvent[] = [
-        {
-          type: 'video.status',
-          version: 1,
-          videoId: video.id,
-          status: video.status,
-          at: video.updatedAt,
-          ...(video.error ? { error: video.error } : {}),
-        },
-      ];
-      let wake: (() => void) | undefined;
-      const subscription = await deps.bus.subscribe<VideoEvent>(subjects.videoEvents(video.id), ({ data }) => {
-        queue.push(data);
-        wake?.();
-      });
-      stream.onAbort(() => wake?.());
-      let id = 0;
-      try {
-        while (!stream.aborted && !stream.closed) {
-          const event = queue.shift();
-          if (event) {
-            await stream.writeSSE({ id: String(++id), event: event.type, data: JSON.stringify(event) });
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, 15_000).unref();
+    const principal = c.get('principal');
+    const video = await readableBy(principal, c.req.param('id'));
+    const release = streams.acquire(principal?.sub ?? null, clientAddress(c));
+    try {
+      return streamSSE(c, async (stream) => {
+        const queue: VideoEvent[] = [
+          {
+            type: 'video.status',
+            version: 1,
+            videoId: video.id,
+            status: video.status,
+            at: video.updatedAt,
+            ...(video.error ? { error: video.error } : {}),
+          },
+        ];
+        let wake: (() => void) | undefined;
+        const ends = Date.now() + STREAM_LIFETIME_MS;
+        let subscription: Subscription | undefined;
+        try {
+          subscription = await deps.bus.subscribe<VideoEvent>(subjects.videoEvents(video.id), ({ data }) => {
+            if (queue.length < 1000) queue.push(data); // a client that reads nothing does not grow memory
+            wake?.();
           });
-          if (queue.length === 0 && !stream.aborted) await stream.write(': keep-alive\n\n');
+          stream.onAbort(() => wake?.());
+          let id = 0;
+          while (!stream.aborted && !stream.closed && Date.now() < ends) {
+            const event = queue.shift();
+            if (event) {
+              await stream.writeSSE({ id: String(++id), event: event.type, data: JSON.stringify(event) });
+              continue;
+            }
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, 15_000).unref();
+            });
+            if (queue.length === 0 && !stream.aborted) await stream.write(': keep-alive\n\n');
+          }
+        } finally {
+          release();
+          await subscription?.unsubscribe();
         }
-      } finally {
-        await subscription.unsubscribe();
-      }
-    });
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
   });
 
   // Webhooks: registered URLs get every event of the owner's videos, signed (webhook-dispatcher.ts).

@@ -1,8 +1,7 @@
 // Rate limits for the control API, per token subject and per client IP: a fixed one-minute window,
 // counted in Redis when configured (every origin node shares the count) or in process otherwise.
 // Delivery (manifests, segments) is not limited here: that is the CDN's job, and players fetch fast.
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { ApiError } from '../http/api-error.ts';
@@ -54,17 +53,16 @@ export class RedisRateLimiter implements RateLimiter {
   }
 }
 
-/** 429 with Retry-After once a token or an IP exceeds `perMinute` requests in the window. */
-export function rateLimit(limiter: RateLimiter, perMinute: number): MiddlewareHandler {
+/**
+ * 429 with Retry-After once a token or a client address exceeds `perMinute` requests in the window.
+ * The address is the client's, read through trusted proxies only (an edge in front must not make
+ * every client share its bucket, and a client must not pick another's by sending X-Forwarded-For).
+ */
+export function rateLimit(limiter: RateLimiter, perMinute: number, clientAddress: (c: Context) => string): MiddlewareHandler {
   return async (c, next) => {
     if (perMinute <= 0 || c.req.method === 'OPTIONS') return next();
     const principal = c.get('principal');
-    let ip = 'unknown';
-    try {
-      ip = getConnInfo(c).remote.address ?? 'unknown';
-    } catch {
-      // not served by @hono/node-server (tests calling app.request): no address
-    }
+    const ip = clientAddress(c);
     const keys = [`ip:${ip}`, ...(principal ? [`sub:${principal.sub}`] : [])];
     let highest = 0;
     for (const key of keys) {

@@ -4,10 +4,11 @@
 // resumes on another), and the checksum extension that @tus/server lacks (added here). Plus
 // PUT /v1/videos/{id}/source for scripts. Only editors and admins upload, and only to their videos.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
 import { type DataStore, type Locker, MemoryLocker, Server, type Upload } from '@tus/server';
@@ -23,7 +24,7 @@ import { sourceKey, type VideoService } from './video-service.ts';
 const TUS_PATH = '/v1/uploads';
 /** tus checksum extension: algorithms we verify (sha1 is the one the spec requires). */
 const CHECKSUM_ALGORITHMS = ['sha1', 'sha256', 'md5'] as const;
-/** A PATCH with Upload-Checksum is held in memory to verify it before a byte is stored. */
+/** A PATCH with Upload-Checksum is verified (from a scratch file) before a byte reaches the upload. */
 const MAX_CHECKSUMMED_CHUNK = 128 * 1024 * 1024;
 
 export interface UploadRoutes {
@@ -72,6 +73,7 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
   const { datastore, idPrefix } = makeDatastore(deps);
   const locker: Locker = deps.config.cache.redisUrl ? new RedisUploadLocker({ url: deps.config.cache.redisUrl }) : new MemoryLocker();
   const uploadDir = path.join(deps.config.dataDir, 'uploads');
+  const chunkDir = path.join(deps.config.dataDir, 'upload-chunks');
 
   /** The finished upload's first bytes, wherever the datastore keeps them. */
   async function headOf(upload: Upload): Promise<Buffer> {
@@ -99,7 +101,16 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
   async function finish(upload: Upload): Promise<Video> {
     const videoId = upload.metadata?.video_id;
     if (!videoId) throw new ApiError('http.bad_request', 'Upload-Metadata must carry video_id');
-    const video = await deps.catalog.getVideo(videoId);
+    const video = await deps.catalog.findVideo(videoId);
+    // The video may have been deleted, or have received its source another way (PUT, a second
+    // tus upload) while this one was running: then this upload is refused and nothing is replaced.
+    if (!video || !videos.isUploadable(video)) {
+      await discard(upload);
+      if (!video) throw new ApiError('http.not_found', `video ${videoId} no longer exists`);
+      throw new ApiError('video.not_ready', `video ${videoId} is ${video.status}: it no longer waits for this upload`, {
+        status: video.status,
+      });
+    }
     const head = await headOf(upload);
     const sniffed = sniffContainer(head);
     if (!sniffed) {
@@ -121,9 +132,11 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
     datastore,
     locker,
     maxSize: deps.config.uploads.maxBytes,
-    respectForwardedHeaders: true,
+    // Locations come from VOUGHT_PUBLIC_URL, or are relative (tus clients resolve them against the
+    // endpoint): never from Host or X-Forwarded-Host, which any client can set.
+    respectForwardedHeaders: false,
     namingFunction: () => `${idPrefix}${createHash('sha256').update(crypto.randomUUID()).digest('hex').slice(0, 32)}`,
-    generateUrl: (_req, { proto, host, path: base, id }) => `${proto}://${host}${base}/${id.slice(idPrefix.length)}`,
+    generateUrl: (_req, { path: base, id }) => `${deps.config.publicUrl ?? ''}${base}/${id.slice(idPrefix.length)}`,
     getFileIdFromRequest: (_req, lastPath) => (lastPath ? `${idPrefix}${lastPath}` : undefined),
     onUploadFinish: async (_req, upload) => {
       try {
@@ -131,7 +144,14 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
         return { headers: { 'x-video-status': video.status } };
       } catch (error) {
         const coded = error as { code?: string; message: string };
-        const status = coded.code === 'http.unsupported_media_type' ? 415 : coded.code === 'catalog.not_found' ? 404 : 500;
+        const status =
+          coded.code === 'http.unsupported_media_type'
+            ? 415
+            : coded.code === 'catalog.not_found' || coded.code === 'http.not_found'
+              ? 404
+              : coded.code === 'video.not_ready'
+                ? 409
+                : 500;
         throw { status_code: status, body: JSON.stringify({ error: { code: coded.code ?? 'http.internal', message: coded.message } }) };
       }
     },
@@ -232,7 +252,9 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
 
   /**
    * tus checksum extension (tus 1.0 §checksum): verify the PATCH body against Upload-Checksum before
-   * tus stores a byte; a mismatch is 460 and the chunk is discarded, so the client resends it.
+   * tus stores a byte; a mismatch is 460 and the chunk is discarded, so the client resends it. The
+   * chunk is hashed as it streams to a scratch file (never held in memory, counted as it arrives
+   * whatever Content-Length says), then handed to tus from that file.
    */
   async function withChecksumVerified(request: Request): Promise<Request> {
     const header = request.headers.get('upload-checksum');
@@ -244,13 +266,43 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
         `Upload-Checksum: unsupported algorithm '${algorithm}' (supported: ${CHECKSUM_ALGORITHMS.join(', ')})`,
       );
     }
-    const declared = Number(request.headers.get('content-length') ?? 0);
-    if (declared > MAX_CHECKSUMMED_CHUNK)
-      throw new ApiError('http.payload_too_large', `checksummed chunks are limited to ${MAX_CHECKSUMMED_CHUNK} bytes`);
-    const body = Buffer.from(await request.arrayBuffer());
-    const actual = createHash(algorithm).update(body).digest('base64');
-    if (actual !== expected) throw new ChecksumMismatch();
-    return new Request(request.url, { method: request.method, headers: request.headers, body, duplex: 'half' } as RequestInit);
+    const tooLarge = () => new ApiError('http.payload_too_large', `checksummed chunks are limited to ${MAX_CHECKSUMMED_CHUNK} bytes`);
+    if (Number(request.headers.get('content-length') ?? 0) > MAX_CHECKSUMMED_CHUNK) throw tooLarge();
+    await mkdir(chunkDir, { recursive: true });
+    const scratch = path.join(chunkDir, crypto.randomUUID());
+    const hash = createHash(algorithm);
+    let seen = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        seen += chunk.length;
+        if (seen > MAX_CHECKSUMMED_CHUNK) return done(tooLarge());
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(
+        Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>),
+        meter,
+        createWriteStream(scratch),
+      );
+      if (hash.digest('base64') !== expected) throw new ChecksumMismatch();
+    } catch (error) {
+      await rm(scratch, { force: true });
+      throw error;
+    }
+    const file = createReadStream(scratch);
+    const remove = () => void rm(scratch, { force: true });
+    file.once('close', remove);
+    file.once('error', remove);
+    const headers = new Headers(request.headers);
+    headers.set('content-length', String(seen));
+    return new Request(request.url, {
+      method: request.method,
+      headers,
+      body: Readable.toWeb(file) as ReadableStream<Uint8Array>,
+      duplex: 'half',
+    } as RequestInit);
   }
 
   return {

@@ -44,8 +44,12 @@ export class VideoService {
     await this.emit({ type: 'video.status', version: 1, videoId: video.id, status: 'deleted', at: new Date().toISOString() });
   }
 
+  isUploadable(video: Video): boolean {
+    return uploadable.has(video.status);
+  }
+
   assertUploadable(video: Video): void {
-    if (!uploadable.has(video.status)) {
+    if (!this.isUploadable(video)) {
       throw new ApiError('video.not_ready', `video ${video.id} is ${video.status}: it takes no new upload`, { status: video.status });
     }
   }
@@ -73,7 +77,9 @@ export class VideoService {
 
   async invalidate(id: string): Promise<void> {
     const message: Invalidation = { type: 'invalidate', version: 1, keys: [surrogateKey(id)] };
-    // Local caches first (this node answers correctly at once), then every other node and edge.
+    // This node first, synchronously (it answers correctly at once, whatever the bus does), then
+    // the shared cache, then every other node and edge.
+    this.deps.generations.bump(id);
     await this.deps.cache.deleteTag(surrogateKey(id));
     await this.deps.bus.publish(subjects.invalidate, message);
   }

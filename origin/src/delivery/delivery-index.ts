@@ -3,12 +3,14 @@
 // request would cost more than the request); the raw index bytes go through the shared cache port
 // (LRU, then Redis) so that a cold origin node asks Redis before storage. Invalidations (bus
 // `cdn.invalidate`) drop both.
+import { createHash } from 'node:crypto';
 import type { Cache } from '@vought/cache';
 import type { Catalog, Video } from '@vought/catalog';
 import { type MediaIndex, parseMediaIndex } from '@vought/media';
 import type { ObjectStore } from '@vought/storage';
 import { LRUCache } from 'lru-cache';
 import { ApiError } from '../http/api-error.ts';
+import type { VideoGenerations } from './video-generations.ts';
 
 export interface DeliveryRecord {
   video: Pick<Video, 'id' | 'visibility' | 'status'>;
@@ -18,10 +20,15 @@ export interface DeliveryRecord {
   lastModified: Date;
   /** Track lookup by id. */
   tracks: Map<string, MediaIndex['tracks'][number]>;
+  /** The video's generation on this node when the record was loaded (video-generations.ts). */
+  generation: number;
 }
 
-/** A record is re-checked against the catalog at least this often, even without invalidations. */
-const RECHECK_MS = 60_000;
+/**
+ * A record is re-checked against the catalog at least this often, even without invalidations: the
+ * bound on how long a node that missed an invalidation (bus outage) can serve an old state.
+ */
+export const RECHECK_MS = 60_000;
 
 export class DeliveryIndex {
   private readonly parsed = new LRUCache<string, DeliveryRecord>({ max: 1000, ttl: RECHECK_MS });
@@ -31,17 +38,21 @@ export class DeliveryIndex {
     private readonly catalog: Catalog,
     private readonly store: ObjectStore,
     private readonly cache: Cache,
-  ) {}
+    private readonly generations: VideoGenerations,
+  ) {
+    generations.onBump((id) => this.drop(id));
+  }
 
   /** The record, or throws: 404 unknown video, 409 not ready (with its status). */
   async get(id: string): Promise<DeliveryRecord> {
     const hot = this.parsed.get(id);
     if (hot) return hot;
-    let pending = this.loading.get(id);
-    if (!pending) {
-      pending = this.load(id).finally(() => this.loading.delete(id));
-      this.loading.set(id, pending);
-    }
+    const waiting = this.loading.get(id);
+    if (waiting) return waiting;
+    const pending: Promise<DeliveryRecord> = this.load(id).finally(() => {
+      if (this.loading.get(id) === pending) this.loading.delete(id);
+    });
+    this.loading.set(id, pending);
     return pending;
   }
 
@@ -50,11 +61,19 @@ export class DeliveryIndex {
     return this.parsed.get(id);
   }
 
-  drop(id: string): void {
+  /** Whether `record` is still the one this node serves for its video (not dropped, not expired). */
+  isCurrent(record: DeliveryRecord): boolean {
+    return this.parsed.get(record.video.id) === record;
+  }
+
+  private drop(id: string): void {
     this.parsed.delete(id);
+    // requests arriving from now on must not join a load that started under the old state
+    this.loading.delete(id);
   }
 
   private async load(id: string): Promise<DeliveryRecord> {
+    const generation = this.generations.current(id);
     const video = await this.catalog.findVideo(id);
     if (!video) throw new ApiError('http.not_found', `no video ${id}`);
     if (video.status !== 'ready') {
@@ -69,15 +88,17 @@ export class DeliveryIndex {
       ttlSeconds: 3600,
     }));
     const index = parseMediaIndex(bytes);
-    const { createHash } = await import('node:crypto');
     const record: DeliveryRecord = {
       video: { id: video.id, visibility: video.visibility, status: video.status },
       index,
       version: createHash('sha1').update(bytes).digest('base64url').slice(0, 16),
       lastModified: new Date(index.createdAt),
       tracks: new Map(index.tracks.map((t) => [t.id, t])),
+      generation,
     };
-    this.parsed.set(id, record);
+    // An invalidation that arrived during the awaits above wins: this answer serves the requests
+    // that were already waiting for it and is not kept.
+    if (this.generations.isCurrent(id, generation)) this.parsed.set(id, record);
     return record;
   }
 }

@@ -3,7 +3,7 @@
 // parsed-index lookup (in process), a fragment search, and one storage read (or none: hot segment
 // bytes stay in an in-process LRU, see origin/bench).
 import { createHash } from 'node:crypto';
-import { PlaybackVerifier } from '@vought/auth';
+import { ACCESS_HEADER, ACCESS_TOKEN, CachedPlaybackVerifier, PlaybackVerifier, playbackTokenOf } from '@vought/auth';
 import {
   buildIframePlaylist,
   buildMediaPlaylist,
@@ -12,7 +12,6 @@ import {
   buildOnDemandMpd,
   buildSubtitlePlaylist,
   findFragment,
-  ManifestError,
   type ManifestQuery,
   mediaPlaylistQuery,
   normaliseQuery,
@@ -20,9 +19,11 @@ import {
   parseManifestQuery,
   present,
   segmentAt,
+  TOKEN_PARAMETER,
   targetTicks,
 } from '@vought/manifest';
 import { sidxSize, writeSidx } from '@vought/media';
+import { decideRange } from '@vought/runtime';
 import type { Context, Hono } from 'hono';
 import { routePath } from 'hono/route';
 import { LRUCache } from 'lru-cache';
@@ -30,7 +31,6 @@ import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
 import { DeliveryIndex, type DeliveryRecord } from './delivery-index.ts';
 import { type HotEntry, HotSegments, SEGMENT_ROUTE } from './hot-path.ts';
-import { decideRange } from './http-range.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const MANIFEST_CACHE = 'public, max-age=30, stale-while-revalidate=300, stale-if-error=86400';
@@ -47,29 +47,24 @@ const view = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset
 export interface Delivery {
   index: DeliveryIndex;
   hot: HotSegments;
-  /** Drops everything cached for a video on this node. */
-  forget(id: string): void;
 }
 
 export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
-  const index = new DeliveryIndex(deps.catalog, deps.store, deps.cache);
-  const verifier = PlaybackVerifier.fromKeys(deps.keys);
-  const verified = new LRUCache<string, number>({ max: 10_000 });
+  const index = new DeliveryIndex(deps.catalog, deps.store, deps.cache, deps.generations);
+  const verifier = new CachedPlaybackVerifier([PlaybackVerifier.fromKeys(deps.keys)]);
   // Hot segment bytes in memory: a cached segment is served without touching storage.
   const segments = new LRUCache<string, Buffer>({ maxSize: deps.config.cache.memoryBytes, sizeCalculation: (b) => b.length + 100 });
-  const hot = new HotSegments(deps.config.cache.memoryBytes);
+  const hot = new HotSegments(deps.config.cache.memoryBytes, (entry) => index.isCurrent(entry.record as DeliveryRecord));
+  deps.generations.onBump((id) => {
+    hot.forget(id);
+    for (const key of segments.keys()) if (key.startsWith(`${id}:`)) segments.delete(key);
+  });
 
   async function authorize(c: Context, record: DeliveryRecord): Promise<string> {
     if (record.video.visibility !== 'private') return '';
-    const header = c.req.header('authorization');
-    const token = c.req.query('token') ?? (header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
-    const key = `${record.video.id}:${token}`;
-    const until = token ? verified.get(key) : undefined;
-    if (!until || until < Date.now()) {
-      await verifier.verify(token, record.video.id);
-      verified.set(key, Date.now() + 60_000);
-    }
-    return `token=${encodeURIComponent(token ?? '')}`;
+    const token = playbackTokenOf(c.req.header('authorization'), c.req.query(TOKEN_PARAMETER));
+    await verifier.verify(token, record.video.id);
+    return `${TOKEN_PARAMETER}=${encodeURIComponent(token ?? '')}`;
   }
 
   /**
@@ -90,6 +85,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
       body,
       etag,
       videoId: record.video.id,
+      record,
       headers: {
         'content-type': type,
         'content-length': String(body.length),
@@ -106,7 +102,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
   }
 
   function common(c: Context, record: DeliveryRecord): void {
-    if (record.video.visibility === 'private') c.header('x-vought-access', 'token');
+    if (record.video.visibility === 'private') c.header(ACCESS_HEADER, ACCESS_TOKEN);
     c.header('surrogate-key', `video-${record.video.id}`);
     c.header('last-modified', record.lastModified.toUTCString());
     c.header('accept-ranges', 'bytes');
@@ -369,14 +365,5 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     );
   });
 
-  void ManifestError;
-  return {
-    index,
-    hot,
-    forget(id: string) {
-      index.drop(id);
-      hot.forget(id);
-      for (const key of segments.keys()) if (key.startsWith(`${id}:`)) segments.delete(key);
-    },
-  };
+  return { index, hot };
 }

@@ -2,7 +2,9 @@
 // segment or manifest already served once is answered straight from memory by a plain Node request handler, before
 // Hono, routing, middleware and the Fetch Response round trip. Anything else (a token, a Range,
 // a conditional request that does not match, an unknown path) falls through to the full app,
-// which is also what fills this table. Invalidations empty it per video.
+// which is also what fills this table. Invalidations empty it per video, and an entry is served
+// only while the delivery record it was made from is still current (not dropped by an
+// invalidation, not older than the catalog re-check): a lost invalidation cannot keep it alive.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Histogram } from '@vought/observability';
 import { LRUCache } from 'lru-cache';
@@ -14,6 +16,8 @@ export interface HotEntry {
   headers: Record<string, string>;
   etag: string;
   videoId: string;
+  /** The access decision this entry was made under (a DeliveryRecord): see `isCurrent`. */
+  record: object;
 }
 
 const HOT_PATH = /^\/v1\/videos\/[A-Za-z0-9_-]+\/([A-Za-z0-9_-]+\/s\d+\/\d+\.m4s|hls\/[A-Za-z0-9_.-]+\.m3u8|dash\/[a-z]+\.mpd)$/;
@@ -23,7 +27,11 @@ export const SEGMENT_ROUTE = '/v1/videos/:id/:track/:seg{s[0-9]{3,6}}/:time{[0-9
 export class HotSegments {
   private readonly entries: LRUCache<string, HotEntry>;
 
-  constructor(maxBytes: number) {
+  constructor(
+    maxBytes: number,
+    /** Whether an entry's record is still the one delivery serves (DeliveryIndex.isCurrent). */
+    private readonly isCurrent: (entry: HotEntry) => boolean,
+  ) {
     this.entries = new LRUCache<string, HotEntry>({ maxSize: Math.max(1, maxBytes), sizeCalculation: (e) => e.body.length + 512 });
   }
 
@@ -32,8 +40,9 @@ export class HotSegments {
     return HOT_PATH.test(path);
   }
 
+  /** Keeps an answer, unless its record was invalidated while it was being made. */
   remember(path: string, entry: HotEntry): void {
-    this.entries.set(path, entry);
+    if (this.isCurrent(entry)) this.entries.set(path, entry);
   }
 
   forget(videoId: string): void {
@@ -46,6 +55,10 @@ export class HotSegments {
     if ((method !== 'GET' && method !== 'HEAD') || req.headers.range || !req.url) return false;
     const entry = this.entries.get(req.url);
     if (!entry) return false;
+    if (!this.isCurrent(entry)) {
+      this.entries.delete(req.url);
+      return false;
+    }
     const started = performance.now();
     const inm = req.headers['if-none-match'];
     if (inm !== undefined) {

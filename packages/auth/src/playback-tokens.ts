@@ -11,7 +11,11 @@ export const PLAYBACK_AUDIENCE = 'vought-playback';
 const ISSUER = 'vought';
 /** The longest a playback token may live; the API offers less (7 days). */
 export const MAX_PLAYBACK_TTL_SECONDS = 30 * 24 * 3600;
-const CLOCK_TOLERANCE = 30;
+/**
+ * Seconds of clock skew allowed on `exp`. Small: the nodes that sign and check playback tokens are
+ * vought's own (synchronised clocks), and a token must stop opening a video when it says it does.
+ */
+const CLOCK_TOLERANCE = 5;
 const MAX_VIDEO_ID_LENGTH = 256;
 
 export interface PlaybackTokenOptions {

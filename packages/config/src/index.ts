@@ -1,5 +1,6 @@
 // Configuration is read once, here, from the environment; validated with zod; and passed down as a
 // typed object. Nothing else in vought reads process.env (STYLE habit 6).
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -34,6 +35,15 @@ const bytes = z
   .regex(/^\d+(\.\d+)?\s*(b|kb|k|mb|m|gb|g|tb|t)?$/i, 'must be a size such as 512mb or 2gb')
   .transform(parseBytes);
 
+/** "10.0.0.0/8", "::1/128" or a bare address (a host route). */
+function isCidr(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 /** "512mb" → 536870912. Binary units, as operators expect for memory budgets. */
 export function parseBytes(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
@@ -55,6 +65,13 @@ export const variables = {
     schema: url(['http:', 'https:']).optional(),
     default: undefined,
     doc: 'public base URL of the origin (used in printed links and upload locations)',
+  },
+  VOUGHT_TRUSTED_PROXIES: {
+    schema: z
+      .string()
+      .refine((v) => v.split(',').every((c) => isCidr(c.trim())), { message: 'must be comma-separated CIDRs such as 10.0.0.0/8,::1/128' }),
+    default: '127.0.0.0/8,::1/128',
+    doc: "CIDRs of proxies (vought's edges, a load balancer) whose `X-Forwarded-For` is believed for the client address",
   },
   VOUGHT_DATA_DIR: { schema: z.string().min(1), default: './data', doc: 'where embedded defaults keep their files' },
   VOUGHT_STORAGE: { schema: z.enum(['fs', 's3']), default: 'fs', doc: '`fs` or `s3`' },
@@ -160,6 +177,8 @@ export interface Config {
   host: string;
   ports: { origin: number; edge: number; encoder: number };
   publicUrl: string | undefined;
+  /** CIDRs whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
   dataDir: string;
   storage: StorageConfig;
   cache: { redisUrl: string | undefined; memoryBytes: number };
@@ -212,6 +231,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: r.VOUGHT_HOST,
     ports: { origin: r.PORT, edge: r.EDGE_PORT, encoder: r.ENCODER_PORT },
     publicUrl: r.VOUGHT_PUBLIC_URL?.replace(/\/$/, ''),
+    trustedProxies: r.VOUGHT_TRUSTED_PROXIES.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
     dataDir,
     storage: {
       kind: r.VOUGHT_STORAGE,

@@ -20,7 +20,18 @@ export interface ManifestQuery {
 }
 
 export const DEFAULT_SEGMENT_SECONDS = 4;
-const KNOWN = ['max_height', 'min_height', 'max_bitrate', 'min_bitrate', 'audio', 'start', 'end', 'segment', 'addressing'] as const;
+/** Every query parameter a manifest understands (the same for HLS and DASH). */
+export const MANIFEST_PARAMETERS = [
+  'max_height',
+  'min_height',
+  'max_bitrate',
+  'min_bitrate',
+  'audio',
+  'start',
+  'end',
+  'segment',
+  'addressing',
+] as const;
 
 function bad(parameter: string, message: string): never {
   throw new ManifestError('manifest.invalid_query', `${parameter}: ${message}`, { parameter });
@@ -41,7 +52,7 @@ function seconds(params: URLSearchParams, name: string): number | undefined {
 }
 
 export function parseManifestQuery(params: URLSearchParams): ManifestQuery {
-  for (const name of KNOWN) if (params.getAll(name).length > 1) bad(name, 'given more than once');
+  for (const name of MANIFEST_PARAMETERS) if (params.getAll(name).length > 1) bad(name, 'given more than once');
   const query: ManifestQuery = { segment: DEFAULT_SEGMENT_SECONDS, addressing: 'segments' };
   const maxHeight = integer(params, 'max_height');
   const minHeight = integer(params, 'min_height');

@@ -138,4 +138,8 @@ export async function runService(service: string, main: (logger: Logger) => Prom
   // logged, not fatal; readiness reports the dependency.
   process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'));
 }
+
+export { TrustedProxies } from './client-address.ts';
+export { decideRange, type RangeDecision } from './http-range.ts';
+export { etagMatches } from './http-validators.ts';
 export { listening } from './listen.ts';
