@@ -245,6 +245,8 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
       return { passthrough: null };
     }
     upstreamLatency.observe({ status: String(res.statusCode) }, (performance.now() - started) / 1000);
+    // errors reach the reader (iteration, web stream); an abort after the end must not go unheard
+    res.body.on('error', () => {});
     const headers = responseHeaders(res);
     const length = Number(headers['content-length']);
     const storable =

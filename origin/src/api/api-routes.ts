@@ -6,6 +6,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { type Principal, playbackJwks, signPlaybackToken } from '@vought/auth';
 import { type Subscription, subjects, type VideoEvent } from '@vought/bus';
 import type { Video, Visibility } from '@vought/catalog';
+import { Gauge } from '@vought/observability';
 import { TrustedProxies } from '@vought/runtime';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -303,6 +304,14 @@ export function mountApi(
   // Streams are capped per user, per client address and per node (stream-limits.ts) and last at
   // most STREAM_LIFETIME_MS (EventSource reconnects by itself), so none is held forever.
   const streams = new StreamLimits();
+  new Gauge({
+    name: 'api_event_streams',
+    help: 'Server-Sent Event streams open on this node',
+    registers: [deps.metrics.registry],
+    collect() {
+      this.set(streams.size);
+    },
+  });
   api.get('/v1/videos/:id/events', async (c) => {
     const principal = c.get('principal');
     const video = await readableBy(principal, c.req.param('id'));

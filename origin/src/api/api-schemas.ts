@@ -130,9 +130,9 @@ export const WebhookSchema = z
     url: z.string(),
     events: z.array(z.string()),
     createdAt: z.string(),
-    secret: z
-      .string()
-      .optional()
-      .openapi({ description: 'shown once, at creation: verify X-Vought-Signature (t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">, docs/webhooks.md) with it' }),
+    secret: z.string().optional().openapi({
+      description:
+        'shown once, at creation: verify X-Vought-Signature (t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">, docs/webhooks.md) with it',
+    }),
   })
   .openapi('Webhook');
