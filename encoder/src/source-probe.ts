@@ -82,7 +82,7 @@ function language(tag: string | undefined): string {
   return tag && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag) ? tag : 'und';
 }
 
-/** The demuxer for a file: the caller's (already sniffed), else sniffed here; a refusal is permanent. */
+/** The demuxer for a file: the caller's (already sniffed), else from the file's own first bytes; a refusal is permanent. */
 async function demuxerFor(file: string, given: Demuxer | undefined): Promise<Demuxer> {
   if (given) return given;
   const verdict = await sniffFile(file);

@@ -1,8 +1,8 @@
 // One video, source to committed index, exactly once in effect:
 //  1. an existing valid index.json means the work is done: clean leftovers and return it;
 //  2. leftovers of an earlier attempt (staging objects) are deleted;
-//  3. the source is downloaded, probed, planned, encoded in one ffmpeg process, and every output
-//     indexed from the file;
+//  3. the source is downloaded, sniffed, probed, checked against the limits, planned, encoded in
+//     one ffmpeg process, and every output indexed from the file;
 //  4. outputs go up under videos/{id}/.staging/{attempt}/, then are copied to their final keys;
 //  5. index.json is written LAST: the commit point. Readers trust only the index, so a crash at
 //     any step before it leaves nothing a player can see, and a redelivery redoes the work;
@@ -27,7 +27,6 @@ import {
 } from '@vought/media';
 import type { Logger } from '@vought/observability';
 import type { ObjectStore } from '@vought/storage';
-import { type Demuxer, sniffFile } from './container-sniffer.ts';
 import { abortError, EncodeError } from './encode-error.ts';
 import { checkLimits, type EncodeLimits, type JobBudget, limitsWith, startBudget } from './encode-limits.ts';
 import { type Progress, runFfmpeg } from './encode-runner.ts';
@@ -35,7 +34,7 @@ import { buildFfmpegArgs, outputsOf, type PlannedOutput } from './ffmpeg-command
 import type { FfmpegTools } from './ffmpeg-locator.ts';
 import { type LadderPlan, planLadder } from './ladder-planner.ts';
 import { publicMessage } from './public-message.ts';
-import { type ProbedSource, probeSource } from './source-probe.ts';
+import { probeSource } from './source-probe.ts';
 import { makeThumbnails } from './thumbnail-maker.ts';
 
 export interface ProcessOptions {
@@ -97,7 +96,7 @@ async function existingIndex(store: ObjectStore, videoId: string): Promise<Media
  * sees every read error through its own listeners; the one added here only keeps an error with no
  * reader from becoming an uncaught exception.
  */
-async function putFile(store: ObjectStore, key: string, file: string): Promise<void> {
+export async function putFile(store: ObjectStore, key: string, file: string): Promise<void> {
   const handle = await fs.open(file, 'r');
   const stream = handle.createReadStream(); // autoClose: closing the stream closes the handle
   stream.on('error', () => {});
@@ -108,14 +107,11 @@ async function putFile(store: ObjectStore, key: string, file: string): Promise<v
   }
 }
 
-/** The source on local disk (ffmpeg seeks in it), and the demuxer its own bytes call for. */
-async function fetchSource(store: ObjectStore, key: string, file: string): Promise<Demuxer> {
+/** The source on local disk: ffmpeg seeks in it. */
+async function fetchSource(store: ObjectStore, key: string, file: string): Promise<void> {
   const object = await store.get(key);
   await pipeline(object.body, createWriteStream(file));
   if (object.size === 0) throw new EncodeError('encode.no_streams', 'the source is empty', true);
-  const verdict = await sniffFile(file);
-  if ('rejected' in verdict) throw new EncodeError('encode.unsupported_container', verdict.rejected, true);
-  return verdict.demuxer;
 }
 
 async function indexOutputs(out: string, outputs: PlannedOutput[]): Promise<{ tracks: MediaTrack[]; text: TextTrack[] }> {
@@ -209,8 +205,9 @@ async function encodeInto(options: ProcessOptions, work: string, attempt: string
   const { videoId, logger } = options;
   const { signal } = budget;
   const sourceFile = path.join(work, 'source');
-  const demuxer = await fetchSource(options.store, options.sourceKey, sourceFile);
-  const probed: ProbedSource = await probeSource(options.tools.ffprobe, sourceFile, { demuxer, signal });
+  await fetchSource(options.store, options.sourceKey, sourceFile);
+  // no demuxer given: the probe sniffs the file's own bytes and refuses what is not on the list
+  const probed = await probeSource(options.tools.ffprobe, sourceFile, { signal });
   checkLimits(probed, limitsWith(options.limits));
   budget.setDuration(probed.duration);
   const plan = planLadder(probed);
@@ -232,7 +229,7 @@ async function encodeInto(options: ProcessOptions, work: string, attempt: string
   const args = buildFfmpegArgs(
     plan,
     { videoIndex: probed.video?.index ?? null },
-    { source: sourceFile, demuxer, preset: options.preset ?? 'veryfast', outDir: out },
+    { source: sourceFile, demuxer: probed.demuxer, preset: options.preset ?? 'veryfast', outDir: out },
   );
   await runFfmpeg(options.tools.ffmpeg, args, { durationSeconds: probed.duration, signal, onProgress: options.onProgress });
 

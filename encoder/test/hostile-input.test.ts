@@ -11,7 +11,7 @@ import { type EncodeJob, MemoryBus, subjects } from '@vought/bus';
 import { SqliteCatalog } from '@vought/catalog';
 import type { MediaIndex } from '@vought/media';
 import { createLogger } from '@vought/observability';
-import { FsStore } from '@vought/storage';
+import { FsStore, type ObjectStore } from '@vought/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sniffContainer } from '../src/container-sniffer.ts';
 import { startEncodeConsumer } from '../src/encode-consumer.ts';
@@ -23,7 +23,7 @@ import { planLadder } from '../src/ladder-planner.ts';
 import { publicMessage } from '../src/public-message.ts';
 import { probeSource } from '../src/source-probe.ts';
 import { storyboardArgs, storyboardGrid } from '../src/thumbnail-maker.ts';
-import { processVideo } from '../src/video-processor.ts';
+import { processVideo, putFile } from '../src/video-processor.ts';
 
 const run = promisify(execFile);
 const logger = createLogger({ service: 'hostile-test', level: 'silent' });
@@ -234,6 +234,27 @@ describe.skipIf(!ffmpegThere)('degenerate sources become a video or fail with a 
     ]);
     const outcome = await encode(mp3);
     expect(outcome.ok).toBe(true);
+  });
+});
+
+describe('uploading outputs', () => {
+  it('rejects for a missing file, even when the store awaits before it reads (no stray stream error)', async () => {
+    // the shape of the crash: the store awaits something first, so an error emitted by a stream
+    // opened on a path meanwhile had no listener
+    const slow = {
+      put: async (key: string, body: Parameters<ObjectStore['put']>[1]) => {
+        await new Promise((r) => setTimeout(r, 50));
+        return store.put(key, body);
+      },
+    } as unknown as ObjectStore;
+    await expect(putFile(slow, 'videos/x/thumbs/storyboard.jpg', path.join(dir, 'never-written.jpg'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    const file = path.join(dir, 'written.txt');
+    await fs.writeFile(file, 'bytes');
+    await putFile(slow, 'videos/x/written.txt', file);
+    expect((await store.readAll('videos/x/written.txt')).toString()).toBe('bytes');
+    expect(uncaught).toEqual([]);
   });
 });
 
