@@ -491,3 +491,45 @@ describe('webhooks', () => {
     }
   });
 });
+
+describe('video.deleted', () => {
+  it('is delivered to the owner of the deleted video', { timeout: 60_000 }, async () => {
+    const { createServer } = await import('node:http');
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        received.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const t = await startTestOrigin({ VOUGHT_WEBHOOK_PRIVATE_TARGETS: 'true' });
+    try {
+      const auth = { authorization: `Bearer ${await t.token('editor', 'carol')}`, 'content-type': 'application/json' };
+      const hookUrl = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/hook`;
+      const created = await fetch(`${t.url}/v1/webhooks`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ url: hookUrl, events: ['video.deleted'] }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await (
+        await fetch(`${t.url}/v1/videos`, { method: 'POST', headers: auth, body: JSON.stringify({ title: 'short-lived' }) })
+      ).json()) as {
+        id: string;
+      };
+      expect((await fetch(`${t.url}/v1/videos/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+      const deadline = Date.now() + 20_000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(received).toHaveLength(1);
+      expect(JSON.parse(received[0] ?? '{}')).toMatchObject({ videoId: id, status: 'deleted', event: 'video.deleted' });
+    } finally {
+      await t.close();
+      server.close();
+    }
+  });
+});

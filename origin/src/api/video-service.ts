@@ -41,7 +41,14 @@ export class VideoService {
     await this.deps.catalog.deleteVideo(video.id);
     await this.deps.store.deletePrefix(videoPrefix(video.id));
     await this.invalidate(video.id);
-    await this.emit({ type: 'video.status', version: 1, videoId: video.id, status: 'deleted', at: new Date().toISOString() });
+    await this.emit({
+      type: 'video.status',
+      version: 1,
+      videoId: video.id,
+      status: 'deleted',
+      owner: video.owner,
+      at: new Date().toISOString(),
+    });
   }
 
   isUploadable(video: Video): boolean {

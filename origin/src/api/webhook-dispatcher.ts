@@ -60,7 +60,7 @@ export class WebhookDispatcher {
     if (!event?.videoId || event.type === 'video.progress') return; // progress is for live UIs (SSE), not webhooks
     try {
       const video = await this.catalog.findVideo(event.videoId);
-      const owner = video?.owner;
+      const owner = video?.owner ?? (event.type === 'video.status' && event.status === 'deleted' ? event.owner : undefined);
       const type = eventType(event);
       const hooks = owner ? await this.catalog.webhooks.webhooksFor(type, owner) : [];
       for (const hook of hooks) {

@@ -20,7 +20,16 @@ export interface EncodeJob {
 export type VideoStatus = 'waiting_upload' | 'uploading' | 'queued' | 'processing' | 'ready' | 'failed' | 'deleted';
 
 export type VideoEvent =
-  | { type: 'video.status'; version: 1; videoId: string; status: VideoStatus; error?: string; at: string }
+  | {
+      type: 'video.status';
+      version: 1;
+      videoId: string;
+      status: VideoStatus;
+      error?: string;
+      /** Set on `deleted`: the catalog no longer knows whose video it was (webhooks need it). */
+      owner?: string;
+      at: string;
+    }
   | { type: 'video.progress'; version: 1; videoId: string; percent: number; speed?: number; at: string }
   | { type: 'video.updated'; version: 1; videoId: string; at: string };
 
