@@ -186,6 +186,31 @@ describe.skipIf(!ffmpegThere)('hostile sources', { timeout: 120_000 }, () => {
   });
 });
 
+describe.skipIf(!ffmpegThere)('every container on the allow-list encodes with its pinned demuxer', { timeout: 120_000 }, () => {
+  const av = [...picture(1, '160x120'), ...tone(1)];
+  const cases: Array<[string, string[], string]> = [
+    ['c.mov', [...av, '-c:v', 'mjpeg', '-c:a', 'pcm_s16le'], 'mov'],
+    ['c.webm', [...av, '-c:v', 'libvpx', '-deadline', 'realtime', '-c:a', 'libopus'], 'matroska'],
+    ['c.ts', [...av, '-c:v', 'mpeg2video', '-c:a', 'mp2'], 'mpegts'],
+    ['c.mpg', [...av, '-c:v', 'mpeg2video', '-c:a', 'mp2', '-f', 'vob'], 'mpeg'],
+    ['c.avi', [...av, '-c:v', 'mjpeg', '-c:a', 'pcm_s16le'], 'avi'],
+    ['c.flv', [...av, '-c:v', 'flv', '-c:a', 'libmp3lame', '-ar', '44100'], 'flv'],
+    ['c.wmv', [...av, '-c:v', 'wmv2', '-c:a', 'wmav2'], 'asf'],
+    ['c.aac', [...tone(1), '-c:a', 'aac', '-f', 'adts'], 'aac'],
+    ['c.wav', [...tone(1)], 'wav'],
+    ['c.flac', [...tone(1)], 'flac'],
+    ['c.ogg', [...tone(1), '-c:a', 'libvorbis'], 'ogg'],
+  ];
+  for (const [name, args, demuxer] of cases) {
+    it(`${name} → ${demuxer}`, async () => {
+      const bytes = await make(name, args);
+      expect(sniffContainer(bytes)).toMatchObject({ demuxer });
+      const outcome = await encode(bytes);
+      expect(outcome.ok || outcome.error.message).toBe(true);
+    });
+  }
+});
+
 describe.skipIf(!ffmpegThere)('degenerate sources become a video or fail with a reason', { timeout: 120_000 }, () => {
   it('one frame of H.264: ready, with previews', async () => {
     const outcome = await encode(await make('one.mp4', ['-f', 'lavfi', '-i', 'testsrc2', '-frames:v', '1', '-c:v', 'libx264']));
