@@ -3,7 +3,7 @@
 // costs the same however deep it is, and rows inserted meanwhile never shift a page (no repeats,
 // no gaps). The timestamp must be exactly the catalog's own millisecond ISO form: SQLite compares
 // the stored text, so any other spelling of the same instant would page differently there.
-import { CatalogError } from './index.ts';
+import { CatalogError } from './catalog-error.ts';
 import { isTimestamp } from './timestamp.ts';
 
 export interface Cursor {

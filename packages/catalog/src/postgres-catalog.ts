@@ -4,22 +4,22 @@
 // timestamp form (timestamp.ts).
 import { withSpan } from '@vought/observability';
 import pg from 'pg';
+import { CatalogError } from './catalog-error.ts';
+import type {
+  Catalog,
+  ListQuery,
+  NewDelivery,
+  NewVideo,
+  NewWebhook,
+  Page,
+  Rendition,
+  Video,
+  VideoPatch,
+  Webhook,
+  WebhookDelivery,
+  WebhookStore,
+} from './catalog-types.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import {
-  type Catalog,
-  CatalogError,
-  type ListQuery,
-  type NewDelivery,
-  type NewVideo,
-  type NewWebhook,
-  type Page,
-  type Rendition,
-  type Video,
-  type VideoPatch,
-  type Webhook,
-  type WebhookDelivery,
-  type WebhookStore,
-} from './index.ts';
 import { latestVersion, migrations } from './migrations.ts';
 import { MAX_RELATED_CANDIDATES, rankRelated } from './related-ranker.ts';
 import { parseSearch, searchText, tsQuery, tsQueryAny, words } from './search-query.ts';

@@ -4,7 +4,7 @@
 // cannot disagree on it. Order: more shared tags first (tags compare exactly, as the tag filter
 // does: the engines' lower() functions fold case differently), then higher Jaccard similarity of
 // the title words, then newest, then id descending: a total order, so equal scores never flap.
-import type { Video } from './index.ts';
+import type { Video } from './catalog-types.ts';
 import { words } from './search-query.ts';
 
 export const MAX_RELATED_CANDIDATES = 200;

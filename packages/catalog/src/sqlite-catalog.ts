@@ -6,22 +6,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { withSpan } from '@vought/observability';
 import Database from 'better-sqlite3';
+import { CatalogError } from './catalog-error.ts';
+import type {
+  Catalog,
+  ListQuery,
+  NewDelivery,
+  NewVideo,
+  NewWebhook,
+  Page,
+  Rendition,
+  Video,
+  VideoPatch,
+  Webhook,
+  WebhookDelivery,
+  WebhookStore,
+} from './catalog-types.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import {
-  type Catalog,
-  CatalogError,
-  type ListQuery,
-  type NewDelivery,
-  type NewVideo,
-  type NewWebhook,
-  type Page,
-  type Rendition,
-  type Video,
-  type VideoPatch,
-  type Webhook,
-  type WebhookDelivery,
-  type WebhookStore,
-} from './index.ts';
 import { latestVersion, migrations } from './migrations.ts';
 import { MAX_RELATED_CANDIDATES, rankRelated } from './related-ranker.ts';
 import { fts5Any, fts5Match, indexTokens, parseSearch, searchText, words } from './search-query.ts';

@@ -2,7 +2,7 @@
 // what Date.prototype.toISOString writes. SQLite stores and compares it as text, so every
 // timestamp that reaches a query must be in exactly this form; PostgreSQL stores timestamptz(3)
 // and hands it back in the same form (see postgres-catalog.ts).
-import { CatalogError } from './index.ts';
+import { CatalogError } from './catalog-error.ts';
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

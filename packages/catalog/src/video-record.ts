@@ -1,7 +1,7 @@
 // How a new video and a patch become a row, the same for both engines. Only the patchable fields
 // are copied: a caller passing `{ version, id, createdAt }` in a patch (plain JavaScript, or a
 // body forwarded without a schema) must not be able to rewrite them.
-import type { NewVideo, Video, VideoPatch } from './index.ts';
+import type { NewVideo, Video, VideoPatch } from './catalog-types.ts';
 
 export function newVideo(input: NewVideo, at: string): Video {
   return {

@@ -1,7 +1,8 @@
 // Catalog-level checks, the same for both engines: the HTTP layer validates shapes, but the
 // catalog refuses values it cannot store meaningfully (or that one engine would store and the
 // other reject), whoever calls it. Limits are well above the control API's own.
-import { CatalogError, type ListQuery, type NewVideo, type VideoPatch, type VideoStatus, type Visibility } from './index.ts';
+import { CatalogError } from './catalog-error.ts';
+import type { ListQuery, NewVideo, VideoPatch, VideoStatus, Visibility } from './catalog-types.ts';
 
 export const visibilities: readonly Visibility[] = ['public', 'unlisted', 'private'];
 export const statuses: readonly VideoStatus[] = ['waiting_upload', 'uploading', 'queued', 'processing', 'ready', 'failed'];

@@ -1,5 +1,6 @@
 // Checks on webhooks and deliveries, the same for both engines.
-import { CatalogError, type NewDelivery, type NewWebhook } from './index.ts';
+import { CatalogError } from './catalog-error.ts';
+import type { NewDelivery, NewWebhook } from './catalog-types.ts';
 import { checkTimestamp } from './timestamp.ts';
 import { ID } from './video-validation.ts';
 
