@@ -1,7 +1,7 @@
 // The catalog's one timestamp form: ISO 8601 UTC with milliseconds (`2026-01-02T03:04:05.678Z`),
 // what Date.prototype.toISOString writes. SQLite stores and compares it as text, so every
 // timestamp that reaches a query must be in exactly this form; PostgreSQL stores timestamptz(3)
-// and hands it back in the same form (see postgres-catalog.ts).
+// and hands it back in the same form (see PostgresDialect.column in postgres-dialect.ts).
 import { CatalogError } from './catalog-error.ts';
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
