@@ -11,6 +11,7 @@ import {
   PermanentJobError,
   subjects,
   type VideoEvent,
+  videoSurrogateKey,
 } from '@vought/bus';
 import type { Catalog, Rendition } from '@vought/catalog';
 import type { MediaIndex } from '@vought/media';
@@ -115,7 +116,7 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
           renditions: renditionsOf(result.index),
         });
         await emit({ type: 'video.status', version: 1, videoId: data.videoId, status: 'ready', at: at() });
-        const invalidation: Invalidation = { type: 'invalidate', version: 1, keys: [`video-${data.videoId}`] };
+        const invalidation: Invalidation = { type: 'invalidate', version: 1, keys: [videoSurrogateKey(data.videoId)] };
         await bus.publish(subjects.invalidate, invalidation);
         const seconds = (performance.now() - started) / 1000;
         options.onEncoded?.('ready', seconds);

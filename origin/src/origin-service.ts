@@ -4,13 +4,13 @@
 import http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Authenticator, loadDevKeys } from '@vought/auth';
-import { type Invalidation, subjects } from '@vought/bus';
+import { type Invalidation, subjects, videoOfSurrogateKey } from '@vought/bus';
 import type { Config } from '@vought/config';
 import { createMetrics, type Logger, Readiness } from '@vought/observability';
 import { type Adapters, addReadinessProbes, listening } from '@vought/runtime';
 import { mountApi } from './api/api-routes.ts';
 import { createOriginApp, type OriginDeps, type RouteGroup } from './app.ts';
-import { type Delivery, mountDelivery } from './delivery/delivery-routes.ts';
+import { type Delivery, mountDelivery } from './delivery/delivery.ts';
 import { VideoGenerations } from './delivery/video-generations.ts';
 
 export interface RunningOrigin {
@@ -18,6 +18,8 @@ export interface RunningOrigin {
   port: number;
   deps: OriginDeps;
   app: import('hono').Hono;
+  /** Delivery of this node, when it serves that route group. */
+  delivery: Delivery | undefined;
   stop(): Promise<void>;
 }
 
@@ -54,15 +56,17 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
     if (data?.type !== 'invalidate' || !Array.isArray(data.keys)) return;
     for (const key of data.keys) {
       if (typeof key !== 'string') continue;
-      if (key.startsWith('video-')) generations.bump(key.slice('video-'.length));
+      const videoId = videoOfSurrogateKey(key);
+      if (videoId) generations.bump(videoId);
       await adapters.cache.deleteTag(key).catch((error: Error) => logger.warn({ err: error.message, key }, 'invalidation failed'));
     }
   });
 
   const listener = getRequestListener(app.fetch);
-  const hot = (mounted.delivery as Delivery | undefined)?.hot;
+  const delivery = mounted.delivery as Delivery | undefined;
   const server = http.createServer((req, res) => {
-    if (hot?.serve(req, res, metrics.httpDuration)) return;
+    // plain Node handlers first (measured, origin/bench): warm manifests, then delivery objects
+    if (delivery && (delivery.hot.serve(req, res, metrics.httpDuration) || delivery.objects.handle(req, res))) return;
     void listener(req, res);
   });
   server.keepAliveTimeout = 65_000; // longer than typical CDN/LB idle timeouts (60 s)
@@ -74,6 +78,7 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
     port,
     deps,
     app,
+    delivery,
     async stop() {
       await invalidations.unsubscribe();
       await (mounted.api as { close?: () => Promise<void> } | undefined)?.close?.();

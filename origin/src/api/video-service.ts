@@ -1,7 +1,7 @@
 // Domain logic of the control API, apart from HTTP: what happens to the catalog, the store, the
 // bus and the caches when a video is created, changed, uploaded or deleted. Routes stay thin.
 import { randomBytes } from 'node:crypto';
-import { type EncodeJob, type Invalidation, subjects, type VideoEvent } from '@vought/bus';
+import { type EncodeJob, type Invalidation, subjects, type VideoEvent, videoSurrogateKey } from '@vought/bus';
 import type { NewVideo, Video, VideoPatch, VideoStatus } from '@vought/catalog';
 import { injectTraceContext } from '@vought/observability';
 import type { OriginDeps } from '../app.ts';
@@ -10,7 +10,6 @@ import { ApiError } from '../http/api-error.ts';
 export const videoPrefix = (id: string) => `videos/${id}/`;
 export const sourceKey = (id: string) => `videos/${id}/source`;
 export const indexKey = (id: string) => `videos/${id}/index.json`;
-export const surrogateKey = (id: string) => `video-${id}`;
 
 /** 12 URL-safe characters (72 random bits): unguessable enough for unlisted links. */
 export function newVideoId(): string {
@@ -83,11 +82,11 @@ export class VideoService {
   }
 
   async invalidate(id: string): Promise<void> {
-    const message: Invalidation = { type: 'invalidate', version: 1, keys: [surrogateKey(id)] };
+    const message: Invalidation = { type: 'invalidate', version: 1, keys: [videoSurrogateKey(id)] };
     // This node first, synchronously (it answers correctly at once, whatever the bus does), then
     // the shared cache, then every other node and edge.
     this.deps.generations.bump(id);
-    await this.deps.cache.deleteTag(surrogateKey(id));
+    await this.deps.cache.deleteTag(videoSurrogateKey(id));
     await this.deps.bus.publish(subjects.invalidate, message);
   }
 

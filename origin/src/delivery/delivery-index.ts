@@ -4,6 +4,7 @@
 // (LRU, then Redis) so that a cold origin node asks Redis before storage. Invalidations (bus
 // `cdn.invalidate`) drop both.
 import { createHash } from 'node:crypto';
+import { videoSurrogateKey } from '@vought/bus';
 import type { Cache } from '@vought/cache';
 import type { Catalog, Video } from '@vought/catalog';
 import { type MediaIndex, parseMediaIndex } from '@vought/media';
@@ -84,7 +85,7 @@ export class DeliveryIndex {
     const key = `videos/${id}/index.json`;
     const bytes = await this.cache.getOrLoad(`index:${id}`, async () => ({
       value: await this.store.readAll(key),
-      tags: [`video-${id}`],
+      tags: [videoSurrogateKey(id)],
       ttlSeconds: 3600,
     }));
     const index = parseMediaIndex(bytes);

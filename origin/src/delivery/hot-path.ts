@@ -1,6 +1,7 @@
-// The measured hot path (origin/bench: hot and rotating segments, warm playlists): a public
-// segment or manifest already served once is answered straight from memory by a plain Node request handler, before
-// Hono, routing, middleware and the Fetch Response round trip. Anything else (a token, a Range,
+// The measured hot path for manifests (origin/bench: warm playlists): a public manifest already
+// served once is answered straight from memory by a plain Node request handler, before Hono,
+// routing, middleware and the Fetch Response round trip (objects have their own plain handler,
+// object-routes.ts). Anything else (a token, a Range,
 // a conditional request that does not match, an unknown path) falls through to the full app,
 // which is also what fills this table. Invalidations empty it per video, and an entry is served
 // only while the delivery record it was made from is still current (not dropped by an
@@ -20,11 +21,9 @@ export interface HotEntry {
   record: object;
 }
 
-const HOT_PATH = /^\/v1\/videos\/[A-Za-z0-9_-]+\/([A-Za-z0-9_-]+\/s\d+\/\d+\.m4s|hls\/[A-Za-z0-9_.-]+\.m3u8|dash\/[a-z]+\.mpd)$/;
-/** The Hono route of segments: also the metrics label of requests the hot path answers. */
-export const SEGMENT_ROUTE = '/v1/videos/:id/:track/:seg{s[0-9]{3,6}}/:time{[0-9]{1,16}\\.m4s}';
+const HOT_PATH = /^\/v1\/videos\/[A-Za-z0-9_-]+\/(hls\/[A-Za-z0-9_.-]+\.m3u8|dash\/[a-z]+\.mpd)$/;
 
-export class HotSegments {
+export class HotManifests {
   private readonly entries: LRUCache<string, HotEntry>;
 
   constructor(
@@ -35,7 +34,7 @@ export class HotSegments {
     this.entries = new LRUCache<string, HotEntry>({ maxSize: Math.max(1, maxBytes), sizeCalculation: (e) => e.body.length + 512 });
   }
 
-  /** Only plain public segment and manifest URLs qualify (no query: no token, no parameters). */
+  /** Only plain public manifest URLs qualify (no query: no token, no parameters). */
   static eligible(path: string): boolean {
     return HOT_PATH.test(path);
   }

@@ -74,25 +74,37 @@ export function statusOf(code: string): ContentfulStatusCode {
   return 500;
 }
 
-export function errorResponse(error: unknown, c: Context): Response {
+export interface ErrorBody {
+  status: ContentfulStatusCode;
+  body: { error: Record<string, unknown> };
+  headers: Record<string, string>;
+}
+
+/** The one answer to an error, whatever serves it (Hono or the plain Node delivery handler). */
+export function errorBody(error: unknown, log?: { error(obj: object, msg: string): void }): ErrorBody {
   if (error instanceof HTTPException) {
-    const status = error.status;
+    const status = error.status as ContentfulStatusCode;
     const code =
       status === 413 ? 'http.payload_too_large' : status === 404 ? 'http.not_found' : status === 401 ? 'auth.missing' : 'http.bad_request';
-    return c.json({ error: { code, message: error.message || 'request rejected' } }, status as ContentfulStatusCode);
+    return { status, body: { error: { code, message: error.message || 'request rejected' } }, headers: {} };
   }
   if (isCoded(error)) {
     const status = statusOf(error.code);
     const body: Record<string, unknown> = { code: error.code, message: error.message };
     if (publicDetail.has(error.code) && error.detail) Object.assign(body, pickScalars(error.detail));
-    if (status >= 500) c.get('log')?.error({ err: error.message, code: error.code, detail: error.detail }, 'request failed');
+    if (status >= 500) log?.error({ err: error.message, code: error.code, detail: error.detail }, 'request failed');
     const headers: Record<string, string> = { 'cache-control': 'no-store' };
     if (status === 503) headers['retry-after'] = '5';
     if (status === 401) headers['www-authenticate'] = 'Bearer';
-    return c.json({ error: body }, status, headers);
+    return { status, body: { error: body }, headers };
   }
-  c.get('log')?.error({ err: (error as Error)?.stack ?? String(error) }, 'unexpected error');
-  return c.json({ error: { code: 'http.internal', message: 'internal error' } }, 500, { 'cache-control': 'no-store' });
+  log?.error({ err: (error as Error)?.stack ?? String(error) }, 'unexpected error');
+  return { status: 500, body: { error: { code: 'http.internal', message: 'internal error' } }, headers: { 'cache-control': 'no-store' } };
+}
+
+export function errorResponse(error: unknown, c: Context): Response {
+  const { status, body, headers } = errorBody(error, c.get('log'));
+  return c.json(body, status, headers);
 }
 
 function pickScalars(detail: Record<string, unknown>): Record<string, unknown> {

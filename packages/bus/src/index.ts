@@ -109,4 +109,11 @@ export async function createBus(options: { natsUrl: string | undefined; name: st
   if (!options.natsUrl) return new Memory();
   return Nats.connect({ servers: options.natsUrl, name: options.name, ...(options.namespace ? { namespace: options.namespace } : {}) });
 }
-export { type EncodeJob, type Invalidation, subjects, type VideoEvent } from './messages.ts';
+export {
+  type EncodeJob,
+  type Invalidation,
+  subjects,
+  type VideoEvent,
+  videoOfSurrogateKey,
+  videoSurrogateKey,
+} from './messages.ts';

@@ -33,6 +33,17 @@ export type VideoEvent =
   | { type: 'video.progress'; version: 1; videoId: string; percent: number; speed?: number; at: string }
   | { type: 'video.updated'; version: 1; videoId: string; at: string };
 
+/**
+ * The surrogate key of everything delivered for one video: origins tag responses (`Surrogate-Key`)
+ * and cache entries with it, and an invalidation naming it drops them on every node and edge.
+ */
+export const videoSurrogateKey = (videoId: string) => `video-${videoId}`;
+
+/** The video a surrogate key names, or null for another key. */
+export function videoOfSurrogateKey(key: string): string | null {
+  return key.startsWith('video-') && key.length > 6 ? key.slice(6) : null;
+}
+
 export interface Invalidation {
   type: 'invalidate';
   version: 1;

@@ -86,7 +86,11 @@ export const variables = {
     default: undefined,
     doc: 'Redis for the shared cache (unset: in-process)',
   },
-  VOUGHT_CACHE_BYTES: { schema: bytes, default: '256mb', doc: 'byte budget of the in-process LRU' },
+  VOUGHT_CACHE_BYTES: {
+    schema: bytes,
+    default: '256mb',
+    doc: 'memory budget of one process for all its caches (origin: 65 % kept segments, 25 % index/manifest tier, 10 % warm manifests)',
+  },
   VOUGHT_NATS_URL: {
     schema: url(['nats:', 'tls:', 'ws:', 'wss:']).optional(),
     default: undefined,
@@ -193,6 +197,17 @@ export interface Config {
   log: { level: Raw['VOUGHT_LOG_LEVEL'] };
   origin: { workers: number };
   otel: { endpoint: string | undefined; serviceName: string | undefined };
+}
+
+/**
+ * How one process divides VOUGHT_CACHE_BYTES between its in-process caches: kept segment bytes
+ * (the origin's hottest objects), the shared cache's memory tier (media indexes, rendered
+ * manifests; Redis behind it when configured), and answers to warm public manifests.
+ */
+export function memorySplit(memoryBytes: number): { segments: number; shared: number; manifests: number } {
+  const shared = Math.floor(memoryBytes * 0.25);
+  const manifests = Math.floor(memoryBytes * 0.1);
+  return { segments: memoryBytes - shared - manifests, shared, manifests };
 }
 
 /**

@@ -2,6 +2,9 @@
 // SegmentTemplate + SegmentTimeline (the segment URLs HLS uses too), and the on-demand profile
 // with SegmentBase/indexRange into a virtual file (init + generated sidx + fragments).
 import type { AudioTrack, Thumbnails, VideoTrack } from '@vought/media';
+import { deliveryUrls } from './delivery-urls.ts';
+import { ManifestError } from './manifest-error.ts';
+import { onDemandFile } from './on-demand-file.ts';
 import type { Presentation, SelectedTrack } from './presentation.ts';
 import type { Segment } from './segment-planner.ts';
 
@@ -60,8 +63,8 @@ function segmentTemplate(sel: SelectedTrack, options: DashOptions): string {
   return `<SegmentTemplate${attrs([
     ['timescale', t.timescale],
     ['presentationTimeOffset', pto],
-    ['initialization', withQuery(`../${t.id}/init.mp4`, options.passQuery)],
-    ['media', withQuery(`../${t.id}/s${sel.targetMs}/$Time$.m4s`, options.passQuery)],
+    ['initialization', withQuery(deliveryUrls.init(t.id), options.passQuery)],
+    ['media', withQuery(deliveryUrls.segmentTemplate(t.id, sel.plan), options.passQuery)],
   ])}><SegmentTimeline>${timeline(sel.segments)}</SegmentTimeline></SegmentTemplate>`;
 }
 
@@ -148,7 +151,7 @@ function textSets(p: Presentation, options: DashOptions): string {
         ])}><Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle"/><Representation${attrs([
           ['id', t.id],
           ['bandwidth', 256],
-        ])}><BaseURL>${esc(withQuery(`../text/${t.id}.vtt`, options.passQuery))}</BaseURL></Representation></AdaptationSet>`,
+        ])}><BaseURL>${esc(withQuery(deliveryUrls.text(t.id), options.passQuery))}</BaseURL></Representation></AdaptationSet>`,
     )
     .join('');
 }
@@ -171,7 +174,7 @@ function mpd(profile: string, p: Presentation, body: string, minBuffer: number):
 
 export function buildMpd(p: Presentation, options: DashOptions): string {
   const rep = (sel: SelectedTrack) => segmentTemplate(sel, options);
-  const segmentSeconds = (p.video[0] ?? p.audio[0])?.targetMs ?? 4000;
+  const segmentSeconds = (p.video[0] ?? p.audio[0])?.plan.targetMs ?? 4000;
   return mpd(
     'urn:mpeg:dash:profile:isoff-live:2011',
     p,
@@ -180,32 +183,16 @@ export function buildMpd(p: Presentation, options: DashOptions): string {
   );
 }
 
-/**
- * The virtual on-demand file of a track: the stored init, then a sidx indexing `segments`, then
- * the fragments' bytes. Byte layout shared by the MPD (indexRange) and the origin (serving it).
- */
-export function onDemandLayout(
-  sel: SelectedTrack,
-  sidxBytes: number,
-): { initSize: number; sidxOffset: number; sidxSize: number; mediaOffset: number; mediaSize: number; total: number } {
-  const initSize = sel.track.init.size;
-  const first = sel.segments[0];
-  const last = sel.segments.at(-1);
-  const mediaSize = first && last ? last.offset + last.size - first.offset : 0;
-  return {
-    initSize,
-    sidxOffset: initSize,
-    sidxSize: sidxBytes,
-    mediaOffset: initSize + sidxBytes,
-    mediaSize,
-    total: initSize + sidxBytes + mediaSize,
-  };
-}
-
-export function buildOnDemandMpd(p: Presentation, options: DashOptions & { sidxSize: (references: number) => number }): string {
+export function buildOnDemandMpd(p: Presentation, options: DashOptions): string {
   const rep = (sel: SelectedTrack) => {
-    const layout = onDemandLayout(sel, options.sidxSize(sel.segments.length));
-    return `<BaseURL>${esc(withQuery(`../${sel.track.id}/ondemand-s${sel.targetMs}.mp4`, options.passQuery))}</BaseURL><SegmentBase indexRange="${layout.sidxOffset}-${layout.sidxOffset + layout.sidxSize - 1}" timescale="${sel.track.timescale}"${sel.segments[0] && sel.segments[0].time > 0 ? ` presentationTimeOffset="${sel.segments[0].time}"` : ''}><Initialization range="0-${layout.initSize - 1}"/></SegmentBase>`;
+    // the selection's own file: clipped at its first segment when the clip starts after the track does
+    const first = sel.segments[0];
+    const startTicks = first && first.first > 0 ? first.time : undefined;
+    const file = onDemandFile(sel.track, sel.plan, startTicks);
+    if (!file) throw new ManifestError('manifest.no_match', `track ${sel.track.id} has no fragment in the clip`);
+    const pto = file.segments[0] && file.segments[0].time > 0 ? ` presentationTimeOffset="${file.segments[0].time}"` : '';
+    const url = withQuery(deliveryUrls.onDemand(sel.track.id, sel.plan, startTicks), options.passQuery);
+    return `<BaseURL>${esc(url)}</BaseURL><SegmentBase indexRange="${file.sidxOffset}-${file.sidxOffset + file.sidxSize - 1}" timescale="${sel.track.timescale}"${pto}><Initialization range="0-${file.initSize - 1}"/></SegmentBase>`;
   };
   return mpd('urn:mpeg:dash:profile:isoff-on-demand:2011', p, videoSet(p, rep) + audioSets(p, rep) + textSets(p, options), 2);
 }

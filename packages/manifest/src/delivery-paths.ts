@@ -1,7 +1,8 @@
-// The delivery URL space (ARCHITECTURE "Delivery URLs") as one definition that origins, edges and
-// tests share: which paths are delivery, which video they belong to, whether they are manifests
-// (whose query parameters change the answer) or objects (init, segments, files, text, thumbnails,
-// whose bytes their path alone fixes). Everything else below /v1 is the control API.
+// The delivery URL space as a cache needs it (delivery-urls.ts is the one definition): which paths
+// are delivery, which video they belong to, and whether they are manifests (whose query parameters
+// change the answer) or objects (init, segments, files, text, thumbnails, whose bytes their path
+// alone fixes). Everything else below /v1 is the control API.
+import { parseDeliveryUrl } from './delivery-urls.ts';
 import { MANIFEST_PARAMETERS } from './manifest-query.ts';
 
 export type DeliveryKind = 'manifest' | 'object';
@@ -14,18 +15,12 @@ export interface DeliveryPath {
 /** The query parameter that carries a playback token: it authorises, it never changes the bytes. */
 export const TOKEN_PARAMETER = 'token';
 
-const ID = '[A-Za-z0-9_-]{1,64}';
-const MANIFEST = new RegExp(`^/v1/videos/(${ID})/(?:hls/[A-Za-z0-9_-]+(?:\\.iframes)?\\.m3u8|dash/(?:manifest|ondemand)\\.mpd)$`);
-const OBJECT = new RegExp(
-  `^/v1/videos/(${ID})/(?:[A-Za-z0-9_-]+/(?:init\\.mp4|file\\.mp4|ondemand-s[0-9]{3,6}\\.mp4|s[0-9]{3,6}/[0-9]{1,16}\\.m4s)|text/[A-Za-z0-9_-]+\\.vtt|thumbs/(?:poster|storyboard)\\.(?:jpg|vtt))$`,
-);
-
 /** The delivery resource a path names, or null for anything else (the control API, health, ...). */
 export function parseDeliveryPath(pathname: string): DeliveryPath | null {
-  const manifest = MANIFEST.exec(pathname);
-  if (manifest) return { videoId: manifest[1] as string, kind: 'manifest' };
-  const object = OBJECT.exec(pathname);
-  return object ? { videoId: object[1] as string, kind: 'object' } : null;
+  const url = parseDeliveryUrl(pathname);
+  if (!url) return null;
+  const { kind } = url.resource;
+  return { videoId: url.videoId, kind: kind === 'hls-master' || kind === 'hls-media' || kind === 'dash' ? 'manifest' : 'object' };
 }
 
 /**

@@ -2,6 +2,7 @@
 // from a Presentation. Built as an array of lines joined once: the 2-hour media playlist is on
 // the hot path (bench/manifest.ts).
 import type { AudioTrack, TextTrack, VideoTrack } from '@vought/media';
+import { deliveryUrls } from './delivery-urls.ts';
 import type { Presentation, SelectedTrack } from './presentation.ts';
 import { segmentBitrates } from './segment-planner.ts';
 
@@ -51,14 +52,14 @@ export function buildMultivariantPlaylist(p: Presentation, options: HlsOptions):
         `DEFAULT=${i === 0 ? 'YES' : 'NO'}`,
         'AUTOSELECT=YES',
         `CHANNELS=${quoted(String(a.track.channels || 2))}`,
-        `URI=${quoted(withQuery(`${a.track.id}.m3u8`, options.mediaQuery, options.passQuery))}`,
+        `URI=${quoted(withQuery(deliveryUrls.mediaPlaylist(a.track.id), options.mediaQuery, options.passQuery))}`,
       ];
       lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
     });
   }
   for (const t of p.text) {
     lines.push(
-      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME=${quoted(t.label ?? t.language)},LANGUAGE=${quoted(t.language)},DEFAULT=NO,AUTOSELECT=YES,URI=${quoted(withQuery(`${t.id}.m3u8`, options.mediaQuery, options.passQuery))}`,
+      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME=${quoted(t.label ?? t.language)},LANGUAGE=${quoted(t.language)},DEFAULT=NO,AUTOSELECT=YES,URI=${quoted(withQuery(deliveryUrls.mediaPlaylist(t.id), options.mediaQuery, options.passQuery))}`,
     );
   }
   const subtitles = p.text.length ? ',SUBTITLES="subs"' : '';
@@ -86,7 +87,7 @@ export function buildMultivariantPlaylist(p: Presentation, options: HlsOptions):
         variants.push({
           bandwidth: v.bandwidth.peak + audioPeak,
           line: `#EXT-X-STREAM-INF:${attrs.join(',')}${subtitles},CLOSED-CAPTIONS=NONE`,
-          uri: withQuery(`${t.id}.m3u8`, options.mediaQuery, options.passQuery),
+          uri: withQuery(deliveryUrls.mediaPlaylist(t.id), options.mediaQuery, options.passQuery),
         });
       }
     }
@@ -96,7 +97,7 @@ export function buildMultivariantPlaylist(p: Presentation, options: HlsOptions):
       variants.push({
         bandwidth: a.bandwidth.peak,
         line: `#EXT-X-STREAM-INF:BANDWIDTH=${a.bandwidth.peak},AVERAGE-BANDWIDTH=${a.bandwidth.average},CODECS=${quoted(a.track.codec)}${subtitles},CLOSED-CAPTIONS=NONE`,
-        uri: withQuery(`${a.track.id}.m3u8`, options.mediaQuery, options.passQuery),
+        uri: withQuery(deliveryUrls.mediaPlaylist(a.track.id), options.mediaQuery, options.passQuery),
       });
     }
   }
@@ -106,7 +107,7 @@ export function buildMultivariantPlaylist(p: Presentation, options: HlsOptions):
     const t = v.track;
     const iframe = iframeBitrate(v);
     lines.push(
-      `#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=${iframe.peak},AVERAGE-BANDWIDTH=${iframe.average},CODECS=${quoted(t.codec)},RESOLUTION=${t.width}x${t.height},URI=${quoted(withQuery(`${t.id}.iframes.m3u8`, options.mediaQuery, options.passQuery))}`,
+      `#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=${iframe.peak},AVERAGE-BANDWIDTH=${iframe.average},CODECS=${quoted(t.codec)},RESOLUTION=${t.width}x${t.height},URI=${quoted(withQuery(deliveryUrls.mediaPlaylist(t.id, true), options.mediaQuery, options.passQuery))}`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -138,7 +139,7 @@ function targetDuration(durations: number[], timescale: number): number {
 }
 
 export function buildMediaPlaylist(selected: SelectedTrack, options: HlsOptions): string {
-  const { track, segments, targetMs } = selected;
+  const { track, segments, plan } = selected;
   const ts = track.timescale;
   const lines = [
     '#EXTM3U',
@@ -154,14 +155,14 @@ export function buildMediaPlaylist(selected: SelectedTrack, options: HlsOptions)
   const independent = track.type !== 'video' || segments.every((s) => track.fragments.keyframe[s.first] === 1);
   if (independent) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   if (options.addressing === 'byterange') {
-    const file = withQuery(`../${track.id}/file.mp4`, options.passQuery);
+    const file = withQuery(deliveryUrls.file(track.id), options.passQuery);
     lines.push(`#EXT-X-MAP:URI=${quoted(file)},BYTERANGE="${track.init.size}@${track.init.offset}"`);
     for (const s of segments) lines.push(`#EXTINF:${secs(s.duration, ts)},`, `#EXT-X-BYTERANGE:${s.size}@${s.offset}`, file);
   } else {
-    lines.push(`#EXT-X-MAP:URI=${quoted(withQuery(`../${track.id}/init.mp4`, options.passQuery))}`);
-    const prefix = `../${track.id}/s${targetMs}/`;
-    const suffix = options.passQuery ? `.m4s?${options.passQuery}` : '.m4s';
-    for (const s of segments) lines.push(`#EXTINF:${secs(s.duration, ts)},`, `${prefix}${s.time}${suffix}`);
+    lines.push(`#EXT-X-MAP:URI=${quoted(withQuery(deliveryUrls.init(track.id), options.passQuery))}`);
+    // one writer per URL (delivery-urls.ts); the 2-hour playlist writes 1 800 of these
+    const suffix = options.passQuery ? `?${options.passQuery}` : '';
+    for (const s of segments) lines.push(`#EXTINF:${secs(s.duration, ts)},`, `${deliveryUrls.segment(track.id, plan, s.time)}${suffix}`);
   }
   lines.push('#EXT-X-ENDLIST');
   return `${lines.join('\n')}\n`;
@@ -170,7 +171,7 @@ export function buildMediaPlaylist(selected: SelectedTrack, options: HlsOptions)
 export function buildIframePlaylist(selected: SelectedTrack<VideoTrack>, options: HlsOptions): string {
   const { track, segments } = selected;
   const f = track.fragments;
-  const file = withQuery(`../${track.id}/file.mp4`, options.passQuery);
+  const file = withQuery(deliveryUrls.file(track.id), options.passQuery);
   const durations: number[] = [];
   for (const s of segments) for (let i = s.first; i <= s.last; i++) durations.push(f.duration[i] ?? 0);
   const lines = [
@@ -204,7 +205,7 @@ export function buildSubtitlePlaylist(text: TextTrack, durationSeconds: number, 
     '#EXT-X-PLAYLIST-TYPE:VOD',
     '#EXT-X-MEDIA-SEQUENCE:0',
     `#EXTINF:${durationSeconds.toFixed(3)},`,
-    withQuery(`../text/${text.id}.vtt`, options.passQuery),
+    withQuery(deliveryUrls.text(text.id), options.passQuery),
     '#EXT-X-ENDLIST',
     '',
   ].join('\n');

@@ -1,7 +1,16 @@
 // @vought/manifest: pure HLS and DASH builders from the media index (no I/O, no clock).
 
-export { buildMpd, buildOnDemandMpd, type DashOptions, isoDuration, onDemandLayout } from './dash-builder.ts';
+export { buildMpd, buildOnDemandMpd, type DashOptions, isoDuration } from './dash-builder.ts';
 export { type DeliveryKind, type DeliveryPath, deliveryParameters, parseDeliveryPath, TOKEN_PARAMETER } from './delivery-paths.ts';
+export {
+  checkSegmentMs,
+  type DeliveryResource,
+  type DeliveryUrl,
+  deliveryUrls,
+  parseDeliveryUrl,
+  SEGMENT_MS,
+  type SegmentPlan,
+} from './delivery-urls.ts';
 export {
   buildIframePlaylist,
   buildMediaPlaylist,
@@ -18,6 +27,7 @@ export {
   normaliseQuery,
   parseManifestQuery,
 } from './manifest-query.ts';
+export { type OnDemandFile, onDemandFile } from './on-demand-file.ts';
 export { type Presentation, present, type SelectedTrack } from './presentation.ts';
 export {
   findFragment,
@@ -26,5 +36,6 @@ export {
   type Segment,
   segmentAt,
   segmentBitrates,
+  segmentOf,
   targetTicks,
 } from './segment-planner.ts';

@@ -1,6 +1,7 @@
 // The query parameters shared by HLS and DASH (ARCHITECTURE "Delivery URLs"), parsed once into a
 // typed, normalised form. The normalised string is part of every cache key, so `?end=10&start=2`
 // and `?start=2.000&end=10` share one cached manifest.
+import { checkSegmentMs } from './delivery-urls.ts';
 import { ManifestError } from './manifest-error.ts';
 
 export interface ManifestQuery {
@@ -13,8 +14,8 @@ export interface ManifestQuery {
   /** Seconds; snapped to fragment boundaries. */
   start?: number;
   end?: number;
-  /** Target segment duration, seconds. */
-  segment: number;
+  /** Target segment duration, whole milliseconds within SEGMENT_MS (delivery-urls.ts). */
+  segmentMs: number;
   /** HLS only: virtual segment URLs, or byte ranges into the stored file. */
   addressing: 'segments' | 'byterange';
 }
@@ -51,9 +52,19 @@ function seconds(params: URLSearchParams, name: string): number | undefined {
   return Number(raw);
 }
 
+/** Seconds written in decimal, as exact milliseconds (NaN when finer than a millisecond). */
+function milliseconds(params: URLSearchParams, name: string): number | undefined {
+  const raw = params.get(name);
+  if (raw === null) return undefined;
+  const match = /^(\d{1,6})(?:\.(\d{1,6}))?$/.exec(raw);
+  if (!match) bad(name, `must be seconds, like 4 or 2.5 (got ${JSON.stringify(raw.slice(0, 40))})`);
+  const fraction = (match[2] ?? '').padEnd(6, '0');
+  return fraction.endsWith('000') ? Number(match[1]) * 1000 + Number(fraction.slice(0, 3)) : Number.NaN;
+}
+
 export function parseManifestQuery(params: URLSearchParams): ManifestQuery {
   for (const name of MANIFEST_PARAMETERS) if (params.getAll(name).length > 1) bad(name, 'given more than once');
-  const query: ManifestQuery = { segment: DEFAULT_SEGMENT_SECONDS, addressing: 'segments' };
+  const query: ManifestQuery = { segmentMs: DEFAULT_SEGMENT_SECONDS * 1000, addressing: 'segments' };
   const maxHeight = integer(params, 'max_height');
   const minHeight = integer(params, 'min_height');
   const maxBitrate = integer(params, 'max_bitrate');
@@ -76,11 +87,8 @@ export function parseManifestQuery(params: URLSearchParams): ManifestQuery {
   if (start !== undefined) query.start = start;
   if (end !== undefined) query.end = end;
   if (start !== undefined && end !== undefined && start >= end) bad('start', 'must be before end');
-  const segment = seconds(params, 'segment');
-  if (segment !== undefined) {
-    if (segment < 1 || segment > 30) bad('segment', 'must be between 1 and 30 seconds');
-    query.segment = segment;
-  }
+  const segmentMs = milliseconds(params, 'segment');
+  if (segmentMs !== undefined) query.segmentMs = checkSegmentMs(segmentMs, 'segment');
   const addressing = params.get('addressing');
   if (addressing !== null) {
     if (addressing !== 'segments' && addressing !== 'byterange') bad('addressing', 'must be segments or byterange');
@@ -99,7 +107,7 @@ export function normaliseQuery(query: ManifestQuery): string {
   if (query.maxHeight !== undefined) out.set('max_height', String(query.maxHeight));
   if (query.minBitrate !== undefined) out.set('min_bitrate', String(query.minBitrate));
   if (query.minHeight !== undefined) out.set('min_height', String(query.minHeight));
-  if (query.segment !== DEFAULT_SEGMENT_SECONDS) out.set('segment', String(query.segment));
+  if (query.segmentMs !== DEFAULT_SEGMENT_SECONDS * 1000) out.set('segment', String(query.segmentMs / 1000));
   if (query.start !== undefined) out.set('start', String(query.start));
   return out.toString();
 }
@@ -107,7 +115,7 @@ export function normaliseQuery(query: ManifestQuery): string {
 /** The part of a query a media playlist needs (clip, segment duration, addressing). */
 export function mediaPlaylistQuery(query: ManifestQuery): string {
   return normaliseQuery({
-    segment: query.segment,
+    segmentMs: query.segmentMs,
     addressing: query.addressing,
     ...(query.start !== undefined ? { start: query.start } : {}),
     ...(query.end !== undefined ? { end: query.end } : {}),

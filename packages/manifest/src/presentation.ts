@@ -2,6 +2,7 @@
 // (clip by start/end, snapped to the video's fragment boundaries, the same instants applied to
 // audio), segmented at the requested duration. Both builders render from this one selection.
 import type { AudioTrack, MediaIndex, MediaTrack, TextTrack, VideoTrack } from '@vought/media';
+import type { SegmentPlan } from './delivery-urls.ts';
 import { ManifestError } from './manifest-error.ts';
 import type { ManifestQuery } from './manifest-query.ts';
 import { fragmentContaining, planSegments, type Segment, segmentBitrates, targetTicks } from './segment-planner.ts';
@@ -9,7 +10,8 @@ import { fragmentContaining, planSegments, type Segment, segmentBitrates, target
 export interface SelectedTrack<T extends MediaTrack = MediaTrack> {
   track: T;
   segments: Segment[];
-  targetMs: number;
+  /** How its segment URLs cut the track: the same plan replans every segment exactly. */
+  plan: SegmentPlan;
   bandwidth: { peak: number; average: number };
 }
 
@@ -54,7 +56,7 @@ export function present(index: MediaIndex, query: ManifestQuery): Presentation {
   const clipped = query.start !== undefined || query.end !== undefined;
 
   const select = <T extends MediaTrack>(track: T): SelectedTrack<T> => {
-    const target = targetTicks(track, query.segment);
+    const target = targetTicks(track, query.segmentMs);
     let [from, to] = [0, track.fragments.time.length - 1];
     if (clipped) {
       // other tracks (audio) start and end at their fragment boundaries nearest the clip's instants
@@ -68,7 +70,11 @@ export function present(index: MediaIndex, query: ManifestQuery): Presentation {
       if (to < from) to = from;
     }
     const segments = planSegments(track, target, from, to);
-    return { track, segments, targetMs: Math.round(query.segment * 1000), bandwidth: segmentBitrates(track, segments) };
+    const plan: SegmentPlan = { targetMs: query.segmentMs };
+    const f = track.fragments;
+    // a clip that ends before the track does names its end, so each segment URL replans exactly
+    if (to < f.time.length - 1) plan.endTicks = (f.time[to] ?? 0) + (f.duration[to] ?? 0);
+    return { track, segments, plan, bandwidth: segmentBitrates(track, segments) };
   };
 
   let video = videos.map(select);

@@ -1,9 +1,11 @@
 // Segments are runs of whole fragments, chosen at request time. The rule is greedy and depends only
-// on the starting fragment, so a segment URL (`s{targetMs}/{tfdt}.m4s`) alone determines its bytes,
-// whatever clip or manifest produced it: starting at fragment i, fragment k joins while
-// (time_k − time_i) < target − tolerance, with tolerance a quarter of the track's shortest fragment.
+// on the starting fragment and the clip's end, both named in the segment URL
+// (`s{targetMs}[e{endTicks}]/{tfdt}.m4s`), so a URL alone determines its bytes: starting at fragment
+// i, fragment k joins while it starts before the end and (time_k − time_i) < target − tolerance,
+// with tolerance a quarter of the track's shortest fragment.
 // All in integer ticks (STYLE habit 4).
 import type { MediaTrack } from '@vought/media';
+import type { SegmentPlan } from './delivery-urls.ts';
 
 export interface Segment {
   /** Fragment indexes, inclusive. */
@@ -17,8 +19,20 @@ export interface Segment {
   size: number;
 }
 
-export function targetTicks(track: MediaTrack, targetSeconds: number): number {
-  return Math.round(targetSeconds * track.timescale);
+export function targetTicks(track: MediaTrack, targetMs: number): number {
+  return Math.round((targetMs * track.timescale) / 1000);
+}
+
+/**
+ * The segment a URL names (delivery-urls.ts): greedy from the fragment starting at `time`, not
+ * reaching `plan.endTicks`. Null when no fragment starts at `time` or it is not before the end.
+ */
+export function segmentOf(track: MediaTrack, plan: SegmentPlan, time: number): Segment | null {
+  const first = findFragment(track, time);
+  if (first < 0) return null;
+  const limit = plan.endTicks === undefined ? track.fragments.time.length - 1 : fragmentContaining(track, plan.endTicks - 1);
+  if (limit < first) return null;
+  return segmentAt(track, first, targetTicks(track, plan.targetMs), limit);
 }
 
 function tolerance(track: MediaTrack): number {

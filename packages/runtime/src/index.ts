@@ -5,7 +5,7 @@
 import { type Bus, createBus } from '@vought/bus';
 import { type Cache, createCache } from '@vought/cache';
 import { type Catalog, openCatalog } from '@vought/catalog';
-import { type Config, ConfigError } from '@vought/config';
+import { type Config, ConfigError, memorySplit } from '@vought/config';
 import { createLogger, type Logger, type Readiness } from '@vought/observability';
 import { createStore, type ObjectStore } from '@vought/storage';
 
@@ -61,7 +61,8 @@ export async function openAdapters(config: Config, options: { service: string })
     const cache = await opened(
       'cache',
       config,
-      async () => createCache({ redisUrl: config.cache.redisUrl, memoryBytes: config.cache.memoryBytes, prefix: 'vought' }),
+      async () =>
+        createCache({ redisUrl: config.cache.redisUrl, memoryBytes: memorySplit(config.cache.memoryBytes).shared, prefix: 'vought' }),
       (c) => c.ping(),
     );
     opens.push(() => cache.close());

@@ -1,0 +1,255 @@
+// Delivery objects (init segments, media segments, stored files, DASH on-demand virtual files)
+// served by a plain Node request handler in front of Hono: this is the origin's hot path and its
+// miss path (origin/bench: a segment that is not in memory costs about a storage read), so it takes
+// no framework round trip, no Fetch Response, and parses the URL once with the shared scheme
+// (@vought/manifest delivery-urls.ts). Segment-sized bodies are read whole (one ranged read;
+// concurrent misses of the same bytes share it) and kept in a memory budget; anything larger
+// streams from storage with back-pressure, so a 200 MB file costs a few chunks of memory per client.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { type DeliveryResource, onDemandFile, parseDeliveryUrl, segmentOf, TOKEN_PARAMETER } from '@vought/manifest';
+import type { MediaTrack } from '@vought/media';
+import type { Histogram, Logger } from '@vought/observability';
+import type { ObjectStore } from '@vought/storage';
+import { LRUCache } from 'lru-cache';
+import { ApiError } from '../http/api-error.ts';
+import { errorBody } from '../http/error-responses.ts';
+import { type BytePlan, planBytes, planHeaders } from './byte-response.ts';
+import type { DeliveryIndex, DeliveryRecord } from './delivery-index.ts';
+import type { PlaybackAccess } from './playback-access.ts';
+import type { VideoGenerations } from './video-generations.ts';
+
+/** Bodies up to this size are read whole and may be kept in memory; larger ones stream. */
+export const STREAM_THRESHOLD = 16 * 1024 * 1024;
+
+/** Metrics labels: the route templates of these objects (stable names for dashboards). */
+const ROUTES = {
+  init: '/v1/videos/:id/:track/init.mp4',
+  segment: '/v1/videos/:id/:track/:plan/:time.m4s',
+  file: '/v1/videos/:id/:track/file.mp4',
+  ondemand: '/v1/videos/:id/:track/ondemand.mp4',
+} as const;
+
+type ObjectKind = keyof typeof ROUTES;
+
+/** A run of bytes of the object: from a stored file, or generated (the on-demand sidx). */
+type Piece = { at: number; size: number } & ({ key: string; offset: number } | { bytes: Uint8Array });
+
+interface ObjectBody {
+  kind: ObjectKind;
+  contentType: string;
+  etag: string;
+  size: number;
+  pieces: Piece[];
+  /** Whole-object bytes may be kept in the memory budget (segments and init). */
+  keep: boolean;
+}
+
+export interface ObjectRoutesOptions {
+  index: DeliveryIndex;
+  access: PlaybackAccess;
+  store: ObjectStore;
+  generations: VideoGenerations;
+  /** Byte budget of kept segment bytes. */
+  memoryBytes: number;
+  histogram: Histogram<'method' | 'route' | 'status'>;
+  logger: Logger;
+}
+
+const mediaType = (track: MediaTrack) => (track.type === 'video' ? 'video/mp4' : 'audio/mp4');
+
+export class ObjectRoutes {
+  private readonly kept: LRUCache<string, Buffer>;
+  /** Reads in progress, so concurrent misses of the same bytes make one storage read. */
+  private readonly reading = new Map<string, Promise<Buffer>>();
+
+  constructor(private readonly options: ObjectRoutesOptions) {
+    this.kept = new LRUCache<string, Buffer>({ maxSize: Math.max(1, options.memoryBytes), sizeCalculation: (b) => b.length + 64 });
+    options.generations.onBump((id) => {
+      for (const key of this.kept.keys()) if (key.startsWith(`${id}/`)) this.kept.delete(key);
+    });
+  }
+
+  get keptBytes(): number {
+    return this.kept.calculatedSize;
+  }
+
+  /** Serves the request when it names a delivery object; false hands it to the app. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const method = req.method;
+    if ((method !== 'GET' && method !== 'HEAD') || !req.url) return false;
+    const q = req.url.indexOf('?');
+    const parsed = parseDeliveryUrl(q < 0 ? req.url : req.url.slice(0, q));
+    if (!parsed) return false;
+    const { resource } = parsed;
+    if (resource.kind !== 'init' && resource.kind !== 'segment' && resource.kind !== 'file' && resource.kind !== 'ondemand') return false;
+    const started = performance.now();
+    const route = ROUTES[resource.kind];
+    void this.serve(req, res, parsed.videoId, resource, q < 0 ? '' : req.url.slice(q + 1)).then(
+      (status) => this.options.histogram.observe({ method, route, status: String(status) }, (performance.now() - started) / 1000),
+      (error: unknown) => {
+        const status = this.fail(res, error);
+        this.options.histogram.observe({ method, route, status: String(status) }, (performance.now() - started) / 1000);
+      },
+    );
+    return true;
+  }
+
+  private async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    videoId: string,
+    resource: Extract<DeliveryResource, { kind: ObjectKind }>,
+    query: string,
+  ): Promise<number> {
+    const { index, access } = this.options;
+    const record = index.peek(videoId) ?? (await index.get(videoId));
+    const queryToken = query.includes(TOKEN_PARAMETER) ? new URLSearchParams(query).get(TOKEN_PARAMETER) : null;
+    await access.check(record, req.headers.authorization, queryToken);
+    const object = this.objectOf(record, resource);
+    const plan = planBytes(
+      { method: req.method ?? 'GET', range: req.headers.range, ifNoneMatch: req.headers['if-none-match'] },
+      object.size,
+      object.etag,
+    );
+    const headers = planHeaders(plan, access.headers(record, 'object', object.contentType, object.etag));
+    if (plan.status === 304 || plan.status === 416 || !plan.body) {
+      res.writeHead(plan.status, headers);
+      res.end();
+      return plan.status;
+    }
+    if (object.size <= STREAM_THRESHOLD) {
+      const body = await this.whole(record, object);
+      res.writeHead(plan.status, headers);
+      res.end(plan.status === 206 ? body.subarray(plan.start, plan.end + 1) : body);
+      return plan.status;
+    }
+    res.writeHead(plan.status, headers);
+    await this.stream(res, object, plan);
+    return plan.status;
+  }
+
+  /** What a resource is, in bytes of the stored files: the one place a URL becomes byte ranges. */
+  private objectOf(record: DeliveryRecord, resource: Extract<DeliveryResource, { kind: ObjectKind }>): ObjectBody {
+    const track = record.tracks.get(resource.trackId);
+    if (!track) throw new ApiError('http.not_found', `video ${record.video.id} has no track ${resource.trackId}`);
+    const key = `videos/${record.video.id}/${track.file}`;
+    const tag = `"${record.version}-${track.id}`;
+    const stored = (offset: number, size: number, at = 0): Piece => ({ at, size, key, offset });
+    switch (resource.kind) {
+      case 'init':
+        return {
+          kind: 'init',
+          contentType: mediaType(track),
+          etag: `${tag}-init"`,
+          size: track.init.size,
+          pieces: [stored(track.init.offset, track.init.size)],
+          keep: true,
+        };
+      case 'segment': {
+        const segment = segmentOf(track, resource.plan, resource.time);
+        if (!segment) throw new ApiError('http.not_found', `no segment of ${track.id} starts at ${resource.time} before the clip's end`);
+        return {
+          kind: 'segment',
+          contentType: mediaType(track),
+          etag: `${tag}-${segment.offset}-${segment.size}"`,
+          size: segment.size,
+          pieces: [stored(segment.offset, segment.size)],
+          keep: true,
+        };
+      }
+      case 'file':
+        return {
+          kind: 'file',
+          contentType: mediaType(track),
+          etag: `${tag}-file"`,
+          size: track.fileSize,
+          pieces: [stored(0, track.fileSize)],
+          keep: false,
+        };
+      case 'ondemand': {
+        const file = onDemandFile(track, resource.plan, resource.startTicks);
+        if (!file) throw new ApiError('http.not_found', `no on-demand file of ${track.id} for that clip`);
+        const clip = `${resource.plan.targetMs}-${resource.startTicks ?? ''}-${resource.plan.endTicks ?? ''}`;
+        return {
+          kind: 'ondemand',
+          contentType: mediaType(track),
+          etag: `${tag}-od${clip}"`,
+          size: file.total,
+          pieces: [
+            stored(track.init.offset, file.initSize, 0),
+            { at: file.sidxOffset, size: file.sidxSize, bytes: file.sidx() },
+            stored(file.storedMediaOffset, file.mediaSize, file.mediaOffset),
+          ],
+          keep: false,
+        };
+      }
+    }
+  }
+
+  /** The whole body in memory: kept bytes, a read in progress, or one read per piece. */
+  private async whole(record: DeliveryRecord, object: ObjectBody): Promise<Buffer> {
+    const only = object.pieces.length === 1 ? object.pieces[0] : undefined;
+    if (!only || !('key' in only)) return Buffer.concat(await Promise.all(object.pieces.map((p) => this.readPiece(p, 0, p.size))));
+    const id = `${record.video.id}/${record.version}/${only.key}:${only.offset}:${only.size}`;
+    const hit = this.kept.get(id);
+    if (hit) return hit;
+    let pending = this.reading.get(id);
+    if (!pending) {
+      const generation = record.generation;
+      pending = this.readPiece(only, 0, only.size).finally(() => this.reading.delete(id));
+      this.reading.set(id, pending);
+      void pending.then(
+        (bytes) => {
+          // kept only while the video's delivery is unchanged (SECURITY.md)
+          if (object.keep && this.options.generations.isCurrent(record.video.id, generation)) this.kept.set(id, bytes);
+        },
+        () => undefined,
+      );
+    }
+    return pending;
+  }
+
+  private async readPiece(piece: Piece, from: number, length: number): Promise<Buffer> {
+    if ('bytes' in piece) return Buffer.from(piece.bytes.subarray(from, from + length));
+    const data = await this.options.store.read(piece.key, piece.offset + from, length);
+    if (data.length !== length) throw new ApiError('http.not_found', 'a stored file is shorter than its index says');
+    return data;
+  }
+
+  /** Streams the planned range over the pieces, each stored piece as one ranged storage read. */
+  private async stream(res: ServerResponse, object: ObjectBody, plan: Extract<BytePlan, { start: number }>): Promise<void> {
+    for (const piece of object.pieces) {
+      const from = Math.max(plan.start, piece.at);
+      const to = Math.min(plan.end, piece.at + piece.size - 1);
+      if (from > to) continue;
+      if ('bytes' in piece) {
+        if (!res.write(piece.bytes.subarray(from - piece.at, to - piece.at + 1)))
+          await new Promise<void>((resolve) => res.once('drain', resolve));
+        continue;
+      }
+      const start = piece.offset + (from - piece.at);
+      const { body } = await this.options.store.get(piece.key, { start, end: start + (to - from) });
+      await pipeline(body, res, { end: false });
+    }
+    res.end();
+  }
+
+  /** An error as the one JSON shape, or (after the head went out) an aborted transfer. */
+  private fail(res: ServerResponse, error: unknown): number {
+    if (res.headersSent) {
+      res.destroy(error as Error);
+      return 500;
+    }
+    const { status, body, headers } = errorBody(error, this.options.logger);
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+      'access-control-allow-origin': '*',
+    });
+    res.end(text);
+    return status;
+  }
+}
