@@ -20,7 +20,7 @@ async function originSegmentRequests(t: TestOrigin): Promise<number> {
   const text = await (await fetch(`${t.url}/metrics`)).text();
   return text
     .split('\n')
-    .filter((l) => l.startsWith('http_request_duration_seconds_count') && l.includes('/:seg{'))
+    .filter((l) => l.startsWith('http_request_duration_seconds_count') && l.includes('/:plan/:time.m4s'))
     .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
