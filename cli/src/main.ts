@@ -7,7 +7,9 @@ import { loadConfig } from '@vought/config';
 const usage = `usage:
   vought start                                  run origin, encoder and edge (embedded defaults unless configured)
   vought token --role admin|editor|viewer [--sub ID] [--ttl SECONDS]
-                                                print a development JWT signed with the data directory's key`;
+                                                print a development JWT signed with the data directory's key
+  vought cluster                                run 2 origins, 2 encoders, a shield and 2 edges on local Redis,
+                                                NATS, PostgreSQL and an S3 server (npm run cluster)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -16,6 +18,11 @@ async function main(argv: string[]): Promise<number> {
       const { startAll } = await import('./start-command.ts');
       await startAll();
       return -1; // keeps running
+    }
+    case 'cluster': {
+      const { runCluster } = await import('./cluster-command.ts');
+      await runCluster();
+      return 0;
     }
     case 'token': {
       const { values } = parseArgs({
