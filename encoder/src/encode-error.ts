@@ -1,3 +1,5 @@
+import { CodedError } from '@vought/errors';
+
 export type EncodeErrorCode =
   | 'encode.unreadable'
   | 'encode.unsupported_container'
@@ -9,15 +11,14 @@ export type EncodeErrorCode =
   | 'encode.invalid_output';
 
 /** The one error class of the encoder. `permanent`: retrying cannot help (bad input). */
-export class EncodeError extends Error {
-  override readonly name = 'EncodeError';
+export class EncodeError extends CodedError<EncodeErrorCode> {
   constructor(
-    readonly code: EncodeErrorCode,
+    code: EncodeErrorCode,
     message: string,
     readonly permanent: boolean,
-    readonly detail: Record<string, unknown> = {},
+    detail: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(code, message, detail);
   }
 }
 

@@ -13,9 +13,12 @@ import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
 import { type DataStore, type Locker, MemoryLocker, Server, type Upload } from '@tus/server';
 import type { Video } from '@vought/catalog';
+import { CodedError } from '@vought/errors';
+import type { UploadErrorCode } from '@vought/http-errors';
 import type { Hono } from 'hono';
 import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
+import { statusOf } from '../http/error-responses.ts';
 import { authenticate, requirePermission } from './auth-middleware.ts';
 import { RedisUploadLocker } from './redis-upload-locker.ts';
 import { SNIFF_BYTES, sniffContainer } from './source-sniffer.ts';
@@ -144,15 +147,8 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
         return { headers: { 'x-video-status': video.status } };
       } catch (error) {
         const coded = error as { code?: string; message: string };
-        const status =
-          coded.code === 'http.unsupported_media_type'
-            ? 415
-            : coded.code === 'catalog.not_found' || coded.code === 'http.not_found'
-              ? 404
-              : coded.code === 'video.not_ready'
-                ? 409
-                : 500;
-        throw { status_code: status, body: JSON.stringify({ error: { code: coded.code ?? 'http.internal', message: coded.message } }) };
+        const code = coded.code ?? 'http.internal';
+        throw { status_code: statusOf(code), body: JSON.stringify({ error: { code, message: coded.message } }) };
       }
     },
   });
@@ -313,9 +309,8 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
   };
 }
 
-class ChecksumMismatch extends Error {
-  readonly code = 'upload.checksum_mismatch';
+class ChecksumMismatch extends CodedError<UploadErrorCode> {
   constructor() {
-    super('Upload-Checksum does not match the chunk: it was discarded; send it again');
+    super('upload.checksum_mismatch', 'Upload-Checksum does not match the chunk: it was discarded; send it again');
   }
 }

@@ -9,6 +9,8 @@
 import type { LookupAddress } from 'node:dns';
 import dns from 'node:dns/promises';
 import net from 'node:net';
+import { CodedError } from '@vought/errors';
+import type { WebhookErrorCode } from '@vought/http-errors';
 import ipaddr from 'ipaddr.js';
 import { Agent, buildConnector } from 'undici';
 
@@ -17,8 +19,10 @@ export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
 export const systemResolver: Resolver = (hostname) => dns.lookup(hostname, { all: true });
 
-export class TargetRefusedError extends Error {
-  readonly code = 'webhook.target_refused';
+export class TargetRefusedError extends CodedError<WebhookErrorCode> {
+  constructor(message: string) {
+    super('webhook.target_refused', message);
+  }
 }
 
 // IPv6 global unicast is 2000::/3 (RFC 4291 §2.4, IANA IPv6 address space); ipaddr.js calls some

@@ -1,3 +1,5 @@
+import { CodedError } from '@vought/errors';
+
 /**
  * What went wrong, for the HTTP layer's one table of statuses:
  * - `auth.missing` (401): no credentials where some are needed.
@@ -20,14 +22,4 @@ export type AuthErrorCode =
   | 'auth.invalid_argument';
 
 /** The one error class of @vought/auth. Messages say what is wrong without echoing secrets or tokens. */
-export class AuthError extends Error {
-  override readonly name = 'AuthError';
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-    readonly detail: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class AuthError extends CodedError<AuthErrorCode> {}

@@ -1,7 +1,8 @@
 // One contract for both buses: the in-process default and NATS JetStream behave alike.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Bus, type Job, type Message, PermanentJobError } from './index.ts';
+import { PermanentJobError } from './bus-error.ts';
+import type { Bus, Job, Message } from './bus-types.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {

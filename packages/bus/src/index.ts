@@ -1,113 +1,30 @@
-// The message port. Three kinds of traffic (ARCHITECTURE.md, "Messages"):
-//  - work queues (`jobs.encode`): durable, each job to one consumer, ack on completion, in-progress
-//    heartbeats, redelivery after the ack wait, bounded deliveries, then a dead letter;
-//  - events (`events.video.{id}`) and invalidations (`cdn.invalidate`): publish/subscribe, every
-//    subscriber gets every message.
-// Adapters: memory-bus.ts (in-process, embedded default) and nats-bus.ts (NATS JetStream).
-// W3C trace context travels in `headers` (traceparent, tracestate).
+// @vought/bus: the message port (bus-types.ts), its errors (bus-error.ts), the adapters
+// (memory-bus.ts, nats-bus.ts), createBus, and the messages vought sends (messages.ts).
+import type { Bus } from './bus-types.ts';
+import { MemoryBus } from './memory-bus.ts';
+import { NatsBus } from './nats-bus.ts';
 
-export type BusErrorCode = 'bus.unavailable' | 'bus.invalid_message' | 'bus.closed';
-
-export class BusError extends Error {
-  override readonly name = 'BusError';
-  constructor(
-    readonly code: BusErrorCode,
-    message: string,
-    readonly detail: { subject?: string; [k: string]: unknown } = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-export type Headers = Record<string, string>;
-
-export interface Message<T = unknown> {
-  subject: string;
-  data: T;
-  headers: Headers;
-}
-
-export interface Subscription {
-  unsubscribe(): Promise<void>;
-}
-
-export interface Job<T = unknown> {
-  /** Stable id of the job (the dedup id given at enqueue, or one generated). */
-  id: string;
-  queue: string;
-  data: T;
-  headers: Headers;
-  /** 1 on first delivery. */
-  deliveryCount: number;
-  /** Heartbeat: resets the ack-wait timer for a long-running job. */
-  inProgress(): Promise<void>;
-  /** Aborted when the consumer stops and the grace period is over: the job is then nak'ed for redelivery. */
-  signal: AbortSignal;
-}
-
-export interface EnqueueOptions {
-  /** Deduplication id: enqueueing the same id twice within the dedup window delivers once. */
-  id?: string;
-  headers?: Headers;
-}
-
-export interface ConsumeOptions<T> {
-  /** Jobs handled at once by this consumer. */
-  concurrency?: number;
-  /** Without a heartbeat or an ack for this long, the job is redelivered (elsewhere). */
-  ackWaitMs?: number;
-  /** Deliveries before the job is dead-lettered. */
-  maxDeliver?: number;
-  /** Delay before a failed job is redelivered. */
-  retryDelayMs?: number;
-  /**
-   * Called once when a job exhausts its deliveries (its handler threw on the last one, or the
-   * consumer holding it died). The job is then on `dead.{queue}` and never redelivered.
-   */
-  onDeadLetter?: (job: Job<T>, reason: string) => Promise<void> | void;
-}
-
-export interface JobConsumer {
-  /** Stops taking jobs. Jobs in hand: their handlers finish (drain) or, after `graceMs`, are nak'ed for redelivery. */
-  stop(options?: { graceMs?: number }): Promise<void>;
-}
-
-/**
- * Handler outcome: resolve → ack. Throw → nak (redelivered after retryDelayMs) until maxDeliver,
- * then dead letter. Throw a `PermanentJobError` → dead letter at once (bad input never heals).
- */
-export type JobHandler<T> = (job: Job<T>) => Promise<void>;
-
-export class PermanentJobError extends Error {
-  override readonly name = 'PermanentJobError';
-}
-
-export interface Bus {
-  readonly kind: 'memory' | 'nats';
-  /** Fire-and-forget publish to every current subscriber. */
-  publish(subject: string, data: unknown, headers?: Headers): Promise<void>;
-  /** `pattern` uses NATS wildcards: `events.video.*`, `events.>`. */
-  subscribe<T = unknown>(pattern: string, handler: (message: Message<T>) => void | Promise<void>): Promise<Subscription>;
-  enqueue(queue: string, data: unknown, options?: EnqueueOptions): Promise<void>;
-  consume<T = unknown>(queue: string, handler: JobHandler<T>, options?: ConsumeOptions<T>): Promise<JobConsumer>;
-  /** Where a queue's dead letters are published (subscribe to inspect or alert). */
-  deadLetterSubject(queue: string): string;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export { MemoryBus, type MemoryBusOptions } from './memory-bus.ts';
-export { NatsBus, type NatsBusOptions } from './nats-bus.ts';
+export { BusError, type BusErrorCode, PermanentJobError } from './bus-error.ts';
+export type {
+  Bus,
+  ConsumeOptions,
+  EnqueueOptions,
+  Headers,
+  Job,
+  JobConsumer,
+  JobHandler,
+  Message,
+  Subscription,
+} from './bus-types.ts';
+export type { MemoryBusOptions } from './memory-bus.ts';
+export type { NatsBusOptions } from './nats-bus.ts';
 export { subjectMatches } from './subject-matcher.ts';
-
-import { MemoryBus as Memory } from './memory-bus.ts';
-import { NatsBus as Nats } from './nats-bus.ts';
+export { MemoryBus, NatsBus };
 
 /** The in-process bus, or NATS JetStream when a URL is configured. */
 export async function createBus(options: { natsUrl: string | undefined; name: string; namespace?: string }): Promise<Bus> {
-  if (!options.natsUrl) return new Memory();
-  return Nats.connect({ servers: options.natsUrl, name: options.name, ...(options.namespace ? { namespace: options.namespace } : {}) });
+  if (!options.natsUrl) return new MemoryBus();
+  return NatsBus.connect({ servers: options.natsUrl, name: options.name, ...(options.namespace ? { namespace: options.namespace } : {}) });
 }
 export {
   type EncodeJob,

@@ -2,7 +2,8 @@
 // (ack, nak for a retry, or dead letter), and stopping with a grace period. The adapters only say
 // how a delivery is acknowledged on their transport.
 import { extractTraceContext, SpanKind, withSpan } from '@vought/observability';
-import { type ConsumeOptions, type Job, type JobHandler, PermanentJobError } from './index.ts';
+import { PermanentJobError } from './bus-error.ts';
+import type { ConsumeOptions, Job, JobHandler } from './bus-types.ts';
 
 export interface Delivery<T> {
   job: Job<T>;

@@ -3,18 +3,8 @@
 // that back; deliveries are bounded, then the job goes to `dead.{queue}`.
 import { randomUUID } from 'node:crypto';
 import { injectTraceContext, SpanKind, withSpan } from '@vought/observability';
-import {
-  type Bus,
-  BusError,
-  type ConsumeOptions,
-  type EnqueueOptions,
-  type Headers,
-  type Job,
-  type JobConsumer,
-  type JobHandler,
-  type Message,
-  type Subscription,
-} from './index.ts';
+import { BusError } from './bus-error.ts';
+import type { Bus, ConsumeOptions, EnqueueOptions, Headers, Job, JobConsumer, JobHandler, Message, Subscription } from './bus-types.ts';
 import { type Delivery, defaults, JobRunner } from './job-runner.ts';
 import { subjectMatches } from './subject-matcher.ts';
 

@@ -22,18 +22,8 @@ import {
 import { type MsgHdrs, type NatsConnection, nanos, headers as natsHeaders } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { injectTraceContext, SpanKind, withSpan } from '@vought/observability';
-import {
-  type Bus,
-  BusError,
-  type ConsumeOptions,
-  type EnqueueOptions,
-  type Headers,
-  type Job,
-  type JobConsumer,
-  type JobHandler,
-  type Message,
-  type Subscription,
-} from './index.ts';
+import { BusError } from './bus-error.ts';
+import type { Bus, ConsumeOptions, EnqueueOptions, Headers, Job, JobConsumer, JobHandler, Message, Subscription } from './bus-types.ts';
 import { type Delivery, defaults, JobRunner } from './job-runner.ts';
 
 export interface NatsBusOptions {

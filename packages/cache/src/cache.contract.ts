@@ -1,7 +1,7 @@
 // One contract for every Cache adapter: memory, Redis and the tiered pair run the same suite.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cache } from './index.ts';
+import type { Cache } from './cache-types.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,7 @@
 // The embedded default: an in-process LRU bounded by bytes (lru-cache's maxSize with a size per
 // entry), with TTLs and a tag index kept consistent on eviction, overwrite and delete.
 import { LRUCache } from 'lru-cache';
-import type { Cache, Loaded, SetOptions } from './index.ts';
+import type { Cache, Loaded, SetOptions } from './cache-types.ts';
 import { SingleFlight } from './single-flight.ts';
 
 export interface MemoryCacheOptions {

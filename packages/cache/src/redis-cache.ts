@@ -5,7 +5,8 @@
 // the client keeps reconnecting; callers degrade to their loader.
 import { withSpan } from '@vought/observability';
 import { Redis } from 'ioredis';
-import { type Cache, CacheError, type Loaded, type SetOptions } from './index.ts';
+import { CacheError } from './cache-error.ts';
+import type { Cache, Loaded, SetOptions } from './cache-types.ts';
 import { SingleFlight } from './single-flight.ts';
 
 export interface RedisCacheOptions {

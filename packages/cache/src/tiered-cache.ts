@@ -2,7 +2,7 @@
 // Redis fills L1 with the entry's tags (so invalidations reach it) and its remaining TTL, bounded so
 // that a node that missed an invalidation message cannot serve a stale entry for long. While Redis is unavailable the tiered cache keeps working
 // on L1 and the loader; the readiness probe reports Redis, requests do not fail for it.
-import type { Cache, Loaded, SetOptions } from './index.ts';
+import type { Cache, Loaded, SetOptions } from './cache-types.ts';
 import type { MemoryCache } from './memory-cache.ts';
 import type { RedisCache } from './redis-cache.ts';
 import { SingleFlight } from './single-flight.ts';

@@ -2,17 +2,18 @@
 // typed object. Nothing else in vought reads process.env (STYLE habit 6).
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { CodedError } from '@vought/errors';
 import { z } from 'zod';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'config.invalid';
+export type ConfigErrorCode = 'config.invalid';
+
+export class ConfigError extends CodedError<ConfigErrorCode, { variable: string }> {
   constructor(
     /** The environment variable at fault, named in the one line an operator reads. */
     readonly variable: string,
     message: string,
   ) {
-    super(`${variable}: ${message}`);
+    super('config.invalid', `${variable}: ${message}`, { variable });
   }
 }
 

@@ -8,17 +8,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { withSpan } from '@vought/observability';
 import { contentTypeOf } from './content-types.ts';
-import {
-  type ByteRange,
-  type ObjectBody,
-  type ObjectInfo,
-  type ObjectStore,
-  type PutBody,
-  type PutOptions,
-  StorageError,
-} from './index.ts';
 import { validateKey, validatePrefix } from './key-validator.ts';
 import { resolveRange } from './range.ts';
+import { StorageError } from './storage-error.ts';
+import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutBody, PutOptions } from './storage-types.ts';
 import { holdStreamErrors } from './stream-errors.ts';
 
 const TEMP_SUFFIX = '.tmp-vought';

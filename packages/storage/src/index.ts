@@ -1,96 +1,23 @@
-// The object store port. Everything vought keeps (sources, renditions, indexes, thumbnails) lives
-// behind this interface, so the origin can read a byte range the same way from a local file or an
-// S3 ranged GET. Adapters are named by technology: fs-store.ts (embedded default), s3-store.ts.
-import type { Readable } from 'node:stream';
-
-export type StorageErrorCode =
-  | 'storage.not_found'
-  | 'storage.invalid_key'
-  | 'storage.range_not_satisfiable'
-  | 'storage.unavailable'
-  | 'storage.precondition_failed';
-
-/** The one error class of this package: a code the HTTP layer maps to a status, and the key. */
-export class StorageError extends Error {
-  override readonly name = 'StorageError';
-  constructor(
-    readonly code: StorageErrorCode,
-    message: string,
-    readonly detail: { key?: string; [k: string]: unknown } = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** Inclusive byte range, as in HTTP: `{ start: 0, end: 99 }` is the first 100 bytes. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
-
-export interface ObjectInfo {
-  key: string;
-  size: number;
-  /** Strong validator of the object's content (S3 ETag or the fs adapter's size+mtime hash), unquoted. */
-  etag: string;
-  lastModified: Date;
-  contentType?: string;
-}
-
-export interface ObjectBody extends ObjectInfo {
-  /** The bytes of the requested range (or the whole object), streamed. */
-  body: Readable;
-  /** The range actually served; absent for a whole-object read. */
-  range?: ByteRange;
-}
-
-export type PutBody = Buffer | Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
-
-export interface PutOptions {
-  contentType?: string;
-  /** Refuse to overwrite an existing object (storage.precondition_failed). */
-  ifNoneMatch?: boolean;
-}
-
-export interface ObjectStore {
-  readonly kind: 'fs' | 's3';
-  /** Streams `body` to `key`; large bodies go up as multipart (S3) or through a temp file + rename (fs), so a reader never sees a half-written object. */
-  put(key: string, body: PutBody, options?: PutOptions): Promise<ObjectInfo>;
-  /** Whole object, or an inclusive byte range of it. Throws storage.not_found / storage.range_not_satisfiable. */
-  get(key: string, range?: ByteRange): Promise<ObjectBody>;
-  /** Reads exactly `length` bytes at `offset` into memory (or fewer at the end of the object): for parsers of small boxes and indexes. */
-  read(key: string, offset: number, length: number): Promise<Buffer>;
-  /** Whole small object into memory (indexes, manifests). */
-  readAll(key: string): Promise<Buffer>;
-  /** Metadata, or null when the key does not exist. */
-  head(key: string): Promise<ObjectInfo | null>;
-  /** Every object whose key starts with `prefix`, in lexicographic order. */
-  list(prefix: string): AsyncIterable<ObjectInfo>;
-  /** Copies one object server-side (S3 CopyObject / fs copy): used to promote temp outputs. */
-  copy(fromKey: string, toKey: string): Promise<void>;
-  /** Deletes one key; a missing key is not an error. */
-  delete(key: string): Promise<void>;
-  /** Deletes every object under `prefix` and returns how many went. `prefix` must be non-empty and end with '/'. */
-  deletePrefix(prefix: string): Promise<number>;
-  /** Answers when the backing store is reachable (readiness probes). */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export { FsStore, type FsStoreOptions } from './fs-store.ts';
-export { validateKey } from './key-validator.ts';
-export { S3Store, type S3StoreOptions } from './s3-store.ts';
-
+// @vought/storage: the object store port (storage-types.ts), its one error (storage-error.ts), the
+// adapters named by technology (fs-store.ts, the embedded default; s3-store.ts), and createStore.
 import type { StorageConfig } from '@vought/config';
-import { FsStore as Fs } from './fs-store.ts';
-import { S3Store as S3 } from './s3-store.ts';
+import { FsStore } from './fs-store.ts';
+import { S3Store } from './s3-store.ts';
+import { StorageError } from './storage-error.ts';
+import type { ObjectStore } from './storage-types.ts';
+
+export type { FsStoreOptions } from './fs-store.ts';
+export { validateKey } from './key-validator.ts';
+export type { S3StoreOptions } from './s3-store.ts';
+export { StorageError, type StorageErrorCode } from './storage-error.ts';
+export type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutBody, PutOptions } from './storage-types.ts';
+export { FsStore, S3Store };
 
 /** The adapter the configuration names. */
 export function createStore(config: StorageConfig): ObjectStore {
   if (config.kind === 's3') {
     if (!config.s3.bucket) throw new StorageError('storage.unavailable', 'VOUGHT_S3_BUCKET is required for s3 storage');
-    return new S3({ ...config.s3, bucket: config.s3.bucket });
+    return new S3Store({ ...config.s3, bucket: config.s3.bucket });
   }
-  return new Fs({ root: config.root });
+  return new FsStore({ root: config.root });
 }

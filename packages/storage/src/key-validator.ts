@@ -1,6 +1,6 @@
 // Object keys come from URLs and requests: one check, shared by every adapter, so that no input
 // can reach outside the store's root (fs) or address something it should not (s3).
-import { StorageError } from './index.ts';
+import { StorageError } from './storage-error.ts';
 
 const MAX_KEY_BYTES = 1024; // S3's limit; the fs store keeps the same so the twins agree.
 const SEGMENT = /^[A-Za-z0-9._=+@,-]+$/;

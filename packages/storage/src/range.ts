@@ -1,4 +1,5 @@
-import { type ByteRange, StorageError } from './index.ts';
+import { StorageError } from './storage-error.ts';
+import type { ByteRange } from './storage-types.ts';
 
 /**
  * Clamps an inclusive range to an object of `size` bytes as HTTP does (RFC 9110 §14.1.2): an end

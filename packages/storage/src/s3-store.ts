@@ -19,17 +19,10 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { withSpan } from '@vought/observability';
 import { contentTypeOf } from './content-types.ts';
-import {
-  type ByteRange,
-  type ObjectBody,
-  type ObjectInfo,
-  type ObjectStore,
-  type PutBody,
-  type PutOptions,
-  StorageError,
-} from './index.ts';
 import { validateKey, validatePrefix } from './key-validator.ts';
 import { resolveRange } from './range.ts';
+import { StorageError } from './storage-error.ts';
+import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutBody, PutOptions } from './storage-types.ts';
 import { holdStreamErrors } from './stream-errors.ts';
 
 export interface S3StoreOptions {

@@ -3,7 +3,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ObjectStore, StorageError } from './index.ts';
+import { StorageError } from './storage-error.ts';
+import type { ObjectStore } from './storage-types.ts';
 
 async function text(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

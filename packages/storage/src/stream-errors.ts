@@ -2,7 +2,7 @@
 // not there fails on the next tick, while put() is still creating directories): an 'error' event
 // with no listener ends the process. Holding the error here keeps it; reading the stream (pipeline,
 // async iteration) still rejects with it, so put() fails with the cause instead of crashing.
-import type { PutBody } from './index.ts';
+import type { PutBody } from './storage-types.ts';
 
 export function holdStreamErrors(body: PutBody): void {
   const emitter = body as { once?: (event: string, listener: (error: unknown) => void) => unknown };
