@@ -1,27 +1,21 @@
 // The origin: one Hono app with two route groups, the control API and delivery, which can also be
 // served apart (`routes` option). Everything it needs is passed in (STYLE habit 6): no env reads.
 import type { Authenticator, DevKeys } from '@vought/auth';
-import type { Bus } from '@vought/bus';
-import type { Cache } from '@vought/cache';
-import type { Catalog } from '@vought/catalog';
 import type { Config } from '@vought/config';
 import { healthRoutes, type Logger, observe, type Readiness, type ServiceMetrics } from '@vought/observability';
-import type { ObjectStore } from '@vought/storage';
+import type { Adapters } from '@vought/runtime';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { VideoGenerations } from './delivery/video-generations.ts';
 import { ApiError } from './http/api-error.ts';
 import { errorResponse } from './http/error-responses.ts';
 
-export interface OriginDeps {
+/** What the route groups get: the adapters (store, cache, bus, catalog, rate limiter, upload locker) and the node's own parts. */
+export interface OriginDeps extends Omit<Adapters, 'close'> {
   config: Config;
   logger: Logger;
   metrics: ServiceMetrics;
   readiness: Readiness;
-  store: ObjectStore;
-  cache: Cache;
-  bus: Bus;
-  catalog: Catalog;
   auth: Authenticator;
   keys: DevKeys;
   /** This node's video generations: bumped by every invalidation it applies (SECURITY.md). */
@@ -30,12 +24,19 @@ export interface OriginDeps {
 
 export type RouteGroup = 'api' | 'delivery';
 
-export type RouteMounter = (app: Hono, deps: OriginDeps) => unknown;
+/** Mounts one route group's routes on `app` and returns what the service must start, stop or serve with. */
+export type RouteMounter<Mounted> = (app: Hono, deps: OriginDeps) => Mounted;
 
-export function createOriginApp(
+export interface OriginApp<Api, Delivery> {
+  app: Hono;
+  /** What each mounted group returned; undefined for a group not served. */
+  mounted: { api: Api | undefined; delivery: Delivery | undefined };
+}
+
+export function createOriginApp<Api = never, Delivery = never>(
   deps: OriginDeps,
-  groups: Partial<Record<RouteGroup, RouteMounter>>,
-): { app: Hono; mounted: Partial<Record<RouteGroup, unknown>> } {
+  groups: { api?: RouteMounter<Api> | undefined; delivery?: RouteMounter<Delivery> | undefined },
+): OriginApp<Api, Delivery> {
   const app = new Hono();
   app.use('*', observe({ logger: deps.logger, metrics: deps.metrics, logRequests: deps.config.log.level === 'debug' }));
   // Browser players fetch manifests and segments cross-origin; Range must be allowed and the
@@ -84,9 +85,7 @@ export function createOriginApp(
     c.req.method === 'OPTIONS' && !c.req.header('access-control-request-method') ? next() : corsMiddleware(c, next),
   );
   healthRoutes(app, { metrics: deps.metrics, readiness: deps.readiness });
-  const mounted: Partial<Record<RouteGroup, unknown>> = {};
-  if (groups.api) mounted.api = groups.api(app, deps);
-  if (groups.delivery) mounted.delivery = groups.delivery(app, deps);
+  const mounted = { api: groups.api?.(app, deps), delivery: groups.delivery?.(app, deps) };
   app.notFound((c) => errorResponse(new ApiError('http.not_found', `no route for ${c.req.method} ${c.req.path}`), c));
   app.onError((error, c) => errorResponse(error, c));
   return { app, mounted };

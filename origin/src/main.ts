@@ -14,7 +14,7 @@ await runService('origin', async (logger) => {
   const clustered = wanted > 1 && config.bus.natsUrl !== undefined;
   if (cluster.isPrimary && clustered) {
     logger.info({ workers: wanted }, 'starting origin workers');
-    const forks = Array.from({ length: wanted }, () => cluster.fork());
+    for (let i = 0; i < wanted; i++) cluster.fork();
     let stopping = false;
     cluster.on('exit', (worker, code, signal) => {
       if (stopping) return;
@@ -34,7 +34,6 @@ await runService('origin', async (logger) => {
               }),
           ),
         );
-        void forks;
       },
     };
   }

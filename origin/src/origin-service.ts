@@ -1,5 +1,5 @@
-// Starts one origin node on given adapters: HTTP server, readiness probes, and the invalidation
-// subscriber that drops a video's cached indexes and manifests on every node (issue 5, §4).
+// Starts one origin node on given adapters: HTTP server, readiness probes, the webhook dispatcher,
+// and the invalidation subscriber that drops a video's cached indexes and manifests on every node.
 
 import http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
@@ -48,9 +48,11 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
   const deps: OriginDeps = { config, logger, metrics, readiness, ...adapters, auth, keys, generations };
   const groups = new Set(options.groups ?? ['api', 'delivery']);
   const { app, mounted } = createOriginApp(deps, {
-    ...(groups.has('api') ? { api: mountApi } : {}),
-    ...(groups.has('delivery') ? { delivery: mountDelivery } : {}),
+    api: groups.has('api') ? mountApi : undefined,
+    delivery: groups.has('delivery') ? mountDelivery : undefined,
   });
+  const { api, delivery } = mounted;
+  await api?.webhooks.start();
 
   const invalidations = await adapters.bus.subscribe<Invalidation>(subjects.invalidate, async ({ data }) => {
     if (data?.type !== 'invalidate' || !Array.isArray(data.keys)) return;
@@ -63,7 +65,6 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
   });
 
   const listener = getRequestListener(app.fetch);
-  const delivery = mounted.delivery as Delivery | undefined;
   const server = http.createServer((req, res) => {
     // plain Node handlers first (measured, origin/bench): warm manifests, then delivery objects
     if (delivery && (delivery.hot.serve(req, res, metrics.httpDuration) || delivery.objects.handle(req, res))) return;
@@ -81,7 +82,8 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
     delivery,
     async stop() {
       await invalidations.unsubscribe();
-      await (mounted.api as { close?: () => Promise<void> } | undefined)?.close?.();
+      await api?.webhooks.stop();
+      await api?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -1,9 +1,9 @@
-// The control API (issue 6): videos, search, related, events, playback tokens, uploads, and the
+// The control API: videos, search, related, events, playback tokens, uploads, webhooks, and the
 // OpenAPI 3.1 document generated from the route schemas.
 import { randomBytes } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { type Principal, playbackJwks, signPlaybackToken } from '@vought/auth';
+import { ANONYMOUS, authorize, type Principal, playbackJwks, signPlaybackToken } from '@vought/auth';
 import { type Subscription, subjects, type VideoEvent } from '@vought/bus';
 import type { Video, Visibility } from '@vought/catalog';
 import { Gauge } from '@vought/observability';
@@ -28,7 +28,7 @@ import {
 } from './api-schemas.ts';
 import { authenticate, requirePermission } from './auth-middleware.ts';
 import { docsPage } from './docs-page.ts';
-import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter, rateLimit } from './rate-limiter.ts';
+import { rateLimit } from './rate-limiter.ts';
 import { CatalogRecommender, type Recommender } from './recommender.ts';
 import { StreamLimits } from './stream-limits.ts';
 import { mountUploads } from './upload-routes.ts';
@@ -71,11 +71,14 @@ export function toApiVideo(video: Video): z.infer<typeof VideoSchema> {
   };
 }
 
-export function mountApi(
-  app: Hono,
-  deps: OriginDeps,
-  recommender: Recommender = new CatalogRecommender(deps.catalog),
-): { close(): Promise<void> } {
+export interface ApiRoutes {
+  /** Delivers video events to registered webhooks; the service starts and stops it. */
+  webhooks: WebhookDispatcher;
+  /** Stops the routes' own timers (the sweep of abandoned uploads). */
+  close(): Promise<void>;
+}
+
+export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender = new CatalogRecommender(deps.catalog)): ApiRoutes {
   const api = new OpenAPIHono({
     // One error shape for validation failures too, naming the field at fault.
     defaultHook: (result) => {
@@ -89,21 +92,16 @@ export function mountApi(
   const videos = new VideoService(deps);
   const optionalAuth = authenticate(deps, { required: false });
 
-  /** Private videos exist only for their owner and admins: others get the same 404 as for nothing. */
+  /** A video `principal` may read (authorize 'video.read'); any other gets the same 404 as for nothing, so private videos stay unseen. */
   const readableBy = async (principal: Principal | null, id: string): Promise<Video> => {
     const video = await deps.catalog.findVideo(id);
-    if (!video) throw new ApiError('http.not_found', `no video ${id}`);
-    if (video.visibility === 'private') {
-      const allowed = principal && (principal.role === 'admin' || principal.sub === video.owner);
-      if (!allowed) throw new ApiError('http.not_found', `no video ${id}`);
-    }
+    if (!video || !authorize(principal ?? ANONYMOUS, 'video.read', video).allowed) throw new ApiError('http.not_found', `no video ${id}`);
     return video;
   };
 
   // Only the control API reads user tokens; delivery paths below /v1/videos/{id}/ carry playback
   // tokens (also as Bearer) and are checked by delivery itself.
   const apiPath = /^\/v1\/videos(\/[A-Za-z0-9_-]+(\/(related|events|playback-tokens))?)?\/?$/;
-  const limiter: RateLimiter = deps.config.cache.redisUrl ? new RedisRateLimiter(deps.config.cache.redisUrl) : new MemoryRateLimiter();
   const proxies = new TrustedProxies(deps.config.trustedProxies);
   const clientAddress = (c: Context) => {
     let peer: string | undefined;
@@ -114,7 +112,7 @@ export function mountApi(
     }
     return proxies.clientAddress(peer, c.req.header('x-forwarded-for'));
   };
-  const limited = rateLimit(limiter, deps.config.api.rateLimitPerMinute, clientAddress);
+  const limited = rateLimit(deps.rateLimiter, deps.config.api.rateLimitPerMinute, clientAddress);
   // JSON bodies of the control API are small; anything larger is refused before it is read.
   const smallBody = bodyLimit({
     maxSize: 64 * 1024,
@@ -185,7 +183,9 @@ export function mountApi(
         if (!principal) throw new ApiError('http.bad_request', 'owner=me needs a token', { parameter: 'owner' });
         owner = principal.sub;
       }
-      if (owner && principal && (principal.role === 'admin' || principal.sub === owner)) visibility = ['public', 'unlisted', 'private'];
+      // whoever may read the owner's private videos lists all of them
+      if (owner && principal && authorize(principal, 'video.read', { owner, visibility: 'private' }).allowed)
+        visibility = ['public', 'unlisted', 'private'];
       const page = await deps.catalog.listVideos({
         ...(query.q ? { q: query.q } : {}),
         ...(query.tag ? { tag: query.tag } : {}),
@@ -473,18 +473,13 @@ export function mountApi(
 
   const uploads = mountUploads(app, deps, videos);
   app.route('/', api);
-  const dispatcher = new WebhookDispatcher(
-    deps.catalog,
-    deps.bus,
-    deps.logger.child({ component: 'webhooks' }),
-    deps.config.api.webhookPrivateTargets,
-  );
-  void dispatcher.start();
   return {
-    async close() {
-      await dispatcher.stop();
-      await uploads.close();
-      await limiter.close();
-    },
+    webhooks: new WebhookDispatcher(
+      deps.catalog,
+      deps.bus,
+      deps.logger.child({ component: 'webhooks' }),
+      deps.config.api.webhookPrivateTargets,
+    ),
+    close: () => uploads.close(),
   };
 }

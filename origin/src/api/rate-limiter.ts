@@ -1,57 +1,10 @@
 // Rate limits for the control API, per token subject and per client IP: a fixed one-minute window,
-// counted in Redis when configured (every origin node shares the count) or in process otherwise.
-// Delivery (manifests, segments) is not limited here: that is the CDN's job, and players fetch fast.
+// counted by the rate limiter port (@vought/runtime: Redis when configured, so every origin node
+// shares the count, or in process). Delivery (manifests, segments) is not limited here: that is the
+// CDN's job, and players fetch fast.
+import type { RateLimiter } from '@vought/runtime';
 import type { Context, MiddlewareHandler } from 'hono';
-import { Redis } from 'ioredis';
-import { LRUCache } from 'lru-cache';
 import { ApiError } from '../http/api-error.ts';
-
-export interface RateLimiter {
-  /** Counts one request for `key`; returns the count in the current window. */
-  hit(key: string, windowSeconds: number): Promise<number>;
-  close(): Promise<void>;
-}
-
-export class MemoryRateLimiter implements RateLimiter {
-  private readonly counts = new LRUCache<string, { window: number; n: number }>({ max: 100_000 });
-
-  async hit(key: string, windowSeconds: number): Promise<number> {
-    const window = Math.floor(Date.now() / 1000 / windowSeconds);
-    const entry = this.counts.get(key);
-    if (!entry || entry.window !== window) {
-      this.counts.set(key, { window, n: 1 });
-      return 1;
-    }
-    entry.n++;
-    return entry.n;
-  }
-
-  async close(): Promise<void> {}
-}
-
-export class RedisRateLimiter implements RateLimiter {
-  private readonly redis: Redis;
-
-  constructor(url: string) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, commandTimeout: 500 });
-    this.redis.on('error', () => {});
-  }
-
-  async hit(key: string, windowSeconds: number): Promise<number> {
-    const window = Math.floor(Date.now() / 1000 / windowSeconds);
-    const redisKey = `vought:rl:${key}:${window}`;
-    const [[, n]] = (await this.redis
-      .multi()
-      .incr(redisKey)
-      .expire(redisKey, windowSeconds * 2)
-      .exec()) as [[null, number], [null, number]];
-    return n;
-  }
-
-  async close(): Promise<void> {
-    this.redis.disconnect();
-  }
-}
 
 /**
  * 429 with Retry-After once a token or a client address exceeds `perMinute` requests in the window.

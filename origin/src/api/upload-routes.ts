@@ -1,8 +1,9 @@
-// Uploads, secure and resumable (issue 6 §1): tus 1.0 at /v1/uploads through @tus/server, with the
-// datastore on the same backing store as the storage port (a directory in the data dir, or S3
-// multipart in the bucket), a Redis lock when Redis is configured (an upload started on one node
-// resumes on another), and the checksum extension that @tus/server lacks (added here). Plus
-// PUT /v1/videos/{id}/source for scripts. Only editors and admins upload, and only to their videos.
+// Uploads, secure and resumable: tus 1.0 at /v1/uploads through @tus/server, with the datastore
+// on the same backing store as the storage port (a directory in the data dir, or S3 multipart in
+// the bucket), the upload locker port of @vought/runtime (a Redis lock when Redis is configured:
+// an upload started on one node resumes on another), and the checksum extension that @tus/server
+// lacks (added here). Plus PUT /v1/videos/{id}/source for scripts. Only editors and admins upload,
+// and only to their videos.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
-import { type DataStore, type Locker, MemoryLocker, Server, type Upload } from '@tus/server';
+import { type DataStore, Server, type Upload } from '@tus/server';
 import type { Video } from '@vought/catalog';
 import { CodedError } from '@vought/errors';
 import type { UploadErrorCode } from '@vought/http-errors';
@@ -20,7 +21,6 @@ import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
 import { statusOf } from '../http/error-responses.ts';
 import { authenticate, requirePermission } from './auth-middleware.ts';
-import { RedisUploadLocker } from './redis-upload-locker.ts';
 import { SNIFF_BYTES, sniffContainer } from './source-sniffer.ts';
 import { sourceKey, type VideoService } from './video-service.ts';
 
@@ -74,7 +74,6 @@ function makeDatastore(deps: OriginDeps): { datastore: DataStore; idPrefix: stri
 
 export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService): UploadRoutes {
   const { datastore, idPrefix } = makeDatastore(deps);
-  const locker: Locker = deps.config.cache.redisUrl ? new RedisUploadLocker({ url: deps.config.cache.redisUrl }) : new MemoryLocker();
   const uploadDir = path.join(deps.config.dataDir, 'uploads');
   const chunkDir = path.join(deps.config.dataDir, 'upload-chunks');
 
@@ -133,7 +132,7 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
   const tus = new Server({
     path: TUS_PATH,
     datastore,
-    locker,
+    locker: deps.uploadLocker,
     maxSize: deps.config.uploads.maxBytes,
     // Locations come from VOUGHT_PUBLIC_URL, or are relative (tus clients resolve them against the
     // endpoint): never from Host or X-Forwarded-Host, which any client can set.
@@ -304,7 +303,6 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
   return {
     async close() {
       clearInterval(sweep);
-      if (locker instanceof RedisUploadLocker) await locker.close();
     },
   };
 }

@@ -14,6 +14,7 @@ export {
 } from './playback-tokens.ts';
 export {
   type Action,
+  ANONYMOUS,
   actions,
   authorize,
   type Decision,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Action, actions, authorize, highestRole, type Principal, type Resource, type Role, roles } from './roles.ts';
+import { type Action, ANONYMOUS, actions, authorize, highestRole, type Principal, type Resource, type Role, roles } from './roles.ts';
 
 const principal = (role: Role, sub = 'me'): Principal => ({ sub, roles: [role], role });
 
@@ -51,6 +51,14 @@ describe('authorize', () => {
 
   it('does not treat an empty subject as the owner of an ownerless video', () => {
     expect(authorize(principal('editor', ''), 'video.delete', { owner: '' }).allowed).toBe(false);
+  });
+
+  it('lets ANONYMOUS read public and unlisted videos, never a private one, and change nothing', () => {
+    expect(authorize(ANONYMOUS, 'video.read', { owner: 'u1', visibility: 'public' }).allowed).toBe(true);
+    expect(authorize(ANONYMOUS, 'video.read', { owner: 'u1', visibility: 'unlisted' }).allowed).toBe(true);
+    expect(authorize(ANONYMOUS, 'video.read', { owner: 'u1', visibility: 'private' }).allowed).toBe(false);
+    expect(authorize(ANONYMOUS, 'video.read', { owner: '', visibility: 'private' }).allowed).toBe(false);
+    expect(authorize(ANONYMOUS, 'video.update', { owner: '' }).allowed).toBe(false);
   });
 });
 

@@ -14,6 +14,12 @@ export interface Principal {
   role: Role;
 }
 
+/**
+ * Whoever sends no token, for the decisions that do not need one (reading a public or unlisted
+ * video): a viewer that owns nothing (an empty `sub` owns no video).
+ */
+export const ANONYMOUS: Readonly<Principal> = Object.freeze<Principal>({ sub: '', roles: ['viewer'], role: 'viewer' });
+
 export type Action =
   | 'video.create'
   | 'video.upload'

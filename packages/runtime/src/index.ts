@@ -8,21 +8,31 @@ import { type Catalog, openCatalog } from '@vought/catalog';
 import { type Config, ConfigError, memorySplit } from '@vought/config';
 import { createLogger, type Logger, type Readiness } from '@vought/observability';
 import { createStore, type ObjectStore } from '@vought/storage';
+import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limiter.ts';
+import { MemoryUploadLocker, RedisUploadLocker, type UploadLocker } from './upload-locker.ts';
 
 export interface Adapters {
   store: ObjectStore;
   cache: Cache;
   bus: Bus;
   catalog: Catalog;
+  /** Request counts of the control API's rate limits (shared by every node through Redis). */
+  rateLimiter: RateLimiter;
+  /** Locks of resumable uploads (tus), shared by every node through Redis. */
+  uploadLocker: UploadLocker;
   close(): Promise<void>;
 }
 
+type Part = 'store' | 'cache' | 'bus' | 'catalog' | 'rate limiter' | 'upload locker';
+
 /** The variable an operator must look at when an adapter cannot start. */
-function variableOf(part: 'store' | 'cache' | 'bus' | 'catalog', config: Config): string {
+function variableOf(part: Part, config: Config): string {
   switch (part) {
     case 'store':
       return config.storage.kind === 's3' ? 'VOUGHT_S3_ENDPOINT' : 'VOUGHT_DATA_DIR';
     case 'cache':
+    case 'rate limiter':
+    case 'upload locker':
       return 'VOUGHT_REDIS_URL';
     case 'bus':
       return 'VOUGHT_NATS_URL';
@@ -31,12 +41,7 @@ function variableOf(part: 'store' | 'cache' | 'bus' | 'catalog', config: Config)
   }
 }
 
-async function opened<T>(
-  part: 'store' | 'cache' | 'bus' | 'catalog',
-  config: Config,
-  open: () => Promise<T>,
-  ping: (t: T) => Promise<void>,
-): Promise<T> {
+async function opened<T>(part: Part, config: Config, open: () => Promise<T>, ping: (t: T) => Promise<void>): Promise<T> {
   let value: T;
   try {
     value = await open();
@@ -80,11 +85,28 @@ export async function openAdapters(config: Config, options: { service: string })
       (c) => c.ping(),
     );
     opens.push(() => catalog.close());
+    const redisUrl = config.cache.redisUrl;
+    const rateLimiter = await opened<RateLimiter>(
+      'rate limiter',
+      config,
+      async () => (redisUrl ? RedisRateLimiter.connect({ url: redisUrl }) : new MemoryRateLimiter()),
+      (r) => r.ping(),
+    );
+    opens.push(() => rateLimiter.close());
+    const uploadLocker = await opened<UploadLocker>(
+      'upload locker',
+      config,
+      async () => (redisUrl ? RedisUploadLocker.connect({ url: redisUrl }) : new MemoryUploadLocker()),
+      (l) => l.ping(),
+    );
+    opens.push(() => uploadLocker.close());
     return {
       store,
       cache,
       bus,
       catalog,
+      rateLimiter,
+      uploadLocker,
       async close() {
         for (const close of opens.reverse()) await close().catch(() => {});
       },
@@ -97,12 +119,14 @@ export async function openAdapters(config: Config, options: { service: string })
 
 /** Readiness probes for the real adapters only: the embedded ones live and die with the process. */
 export function addReadinessProbes(readiness: Readiness, adapters: Partial<Omit<Adapters, 'close'>>): Readiness {
-  const { store, cache, bus, catalog } = adapters;
+  const { store, cache, bus, catalog, rateLimiter, uploadLocker } = adapters;
   if (store && store.kind !== 'fs') readiness.add(`storage:${store.kind}`, () => store.ping());
   if (store && store.kind === 'fs') readiness.add('storage:fs', () => store.ping());
   if (cache && cache.kind !== 'memory') readiness.add(`cache:${cache.kind}`, () => cache.ping());
   if (bus && bus.kind !== 'memory') readiness.add(`bus:${bus.kind}`, () => bus.ping());
   if (catalog) readiness.add(`catalog:${catalog.kind}`, () => catalog.ping());
+  if (rateLimiter && rateLimiter.kind !== 'memory') readiness.add(`rate-limiter:${rateLimiter.kind}`, () => rateLimiter.ping());
+  if (uploadLocker && uploadLocker.kind !== 'memory') readiness.add(`upload-locker:${uploadLocker.kind}`, () => uploadLocker.ping());
   return readiness;
 }
 
@@ -135,7 +159,7 @@ export async function runService(service: string, main: (logger: Logger) => Prom
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-  // A dependency that goes away must never crash the process (issue 3): unhandled rejections are
+  // A dependency that goes away must never crash the process: unhandled rejections are
   // logged, not fatal; readiness reports the dependency.
   process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'));
 }
@@ -144,3 +168,11 @@ export { TrustedProxies } from './client-address.ts';
 export { decideRange, type RangeDecision } from './http-range.ts';
 export { etagMatches } from './http-validators.ts';
 export { listening } from './listen.ts';
+export { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limiter.ts';
+export {
+  MemoryUploadLocker,
+  RedisUploadLocker,
+  type RedisUploadLockerOptions,
+  type UploadLocker,
+  type UploadLockerOptions,
+} from './upload-locker.ts';

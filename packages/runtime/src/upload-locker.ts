@@ -1,48 +1,82 @@
-// A tus Locker over Redis, so an upload started on one origin node resumes on another (issue 6).
+// The upload lock port, a tus Locker: one request at a time per upload. In process (tus's own
+// MemoryLocker) or over Redis, so an upload started on one origin node resumes on another.
 // tus asks that a lock holder release promptly when another request wants the upload (a client
 // that reconnects after a cut must not wait for the dead request's lock): a contender publishes a
 // release request; whichever node holds the lock calls its holder's `requestRelease`.
 // Lock: SET key token NX PX ttl, renewed while held; release by compare-and-delete (Lua), so a
 // node never deletes a lock that expired and was taken by another.
 import { randomUUID } from 'node:crypto';
+import { MemoryLocker } from '@tus/server';
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from './redis-connection.ts';
+
+export interface UploadLocker extends Locker {
+  readonly kind: 'memory' | 'redis';
+  /** Answers when the backing store of the locks is reachable (start-up, readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface UploadLockerOptions {
+  /** How long a request waits for a lock before tus answers ERR_LOCK_TIMEOUT. */
+  acquireTimeoutMs?: number;
+}
+
+export class MemoryUploadLocker extends MemoryLocker implements UploadLocker {
+  readonly kind = 'memory' as const;
+
+  constructor(options: UploadLockerOptions = {}) {
+    super(options.acquireTimeoutMs === undefined ? undefined : { acquireLockTimeout: options.acquireTimeoutMs });
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
 
 const UNLOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
-export interface RedisUploadLockerOptions {
+export interface RedisUploadLockerOptions extends UploadLockerOptions {
   url: string;
   prefix?: string;
   /** A lock left by a dead node expires after this long. */
   lockTtlMs?: number;
-  /** How long a request waits for a lock before tus answers 423-ish ERR_LOCK_TIMEOUT. */
-  acquireTimeoutMs?: number;
 }
 
-export class RedisUploadLocker implements Locker {
-  readonly redis: Redis;
-  private readonly subscriber: Redis;
+export class RedisUploadLocker implements UploadLocker {
+  readonly kind = 'redis' as const;
   readonly held = new Map<string, RequestRelease>();
   readonly prefix: string;
   readonly ttl: number;
   readonly acquireTimeout: number;
 
-  constructor(options: RedisUploadLockerOptions) {
+  private constructor(
+    readonly redis: Redis,
+    private readonly subscriber: Redis,
+    options: RedisUploadLockerOptions,
+  ) {
     this.prefix = options.prefix ?? 'vought:tus';
     this.ttl = options.lockTtlMs ?? 30_000;
     this.acquireTimeout = options.acquireTimeoutMs ?? 20_000;
-    const common = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false } as const;
-    this.redis = new Redis(options.url, common);
-    this.subscriber = new Redis(options.url, common);
-    // Errors surface through the commands that fail; an 'error' event must never crash the process.
-    this.redis.on('error', () => {});
-    this.subscriber.on('error', () => {});
-    void this.subscriber.subscribe(this.channel);
     this.subscriber.on('message', (_channel, id: string) => {
       const release = this.held.get(id);
       if (release) void release();
     });
+  }
+
+  /** Connects both clients (failing fast when Redis is not there) and listens for release requests. */
+  static async connect(options: RedisUploadLockerOptions): Promise<RedisUploadLocker> {
+    const common = { maxRetriesPerRequest: 2, enableOfflineQueue: true } as const;
+    const redis = await connectRedis(options.url, common);
+    const subscriber = await connectRedis(options.url, common).catch((error: unknown) => {
+      redis.disconnect();
+      throw error;
+    });
+    const locker = new RedisUploadLocker(redis, subscriber, options);
+    await subscriber.subscribe(locker.channel);
+    return locker;
   }
 
   get channel(): string {
@@ -63,6 +97,10 @@ export class RedisUploadLocker implements Locker {
 
   async release(id: string, token: string): Promise<void> {
     await this.redis.eval(UNLOCK, 1, this.key(id), token);
+  }
+
+  async ping(): Promise<void> {
+    await Promise.all([this.redis.ping(), this.subscriber.ping()]);
   }
 
   async close(): Promise<void> {
