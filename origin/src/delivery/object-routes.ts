@@ -6,7 +6,6 @@
 // concurrent misses of the same bytes share it) and kept in a memory budget; anything larger
 // streams from storage with back-pressure, so a 200 MB file costs a few chunks of memory per client.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { type DeliveryResource, onDemandFile, parseDeliveryUrl, segmentOf, TOKEN_PARAMETER } from '@vought/manifest';
 import type { MediaTrack } from '@vought/media';
 import type { Histogram, Logger } from '@vought/observability';
@@ -14,6 +13,7 @@ import type { ObjectStore } from '@vought/storage';
 import { LRUCache } from 'lru-cache';
 import { ApiError } from '../http/api-error.ts';
 import { errorBody } from '../http/error-responses.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { type BytePlan, planBytes, planHeaders } from './byte-response.ts';
 import type { DeliveryIndex, DeliveryRecord } from './delivery-index.ts';
 import type { PlaybackAccess } from './playback-access.ts';
@@ -31,6 +31,27 @@ const ROUTES = {
 } as const;
 
 type ObjectKind = keyof typeof ROUTES;
+
+/**
+ * Writes with back-pressure: waits for 'drain' when the socket's buffer is full, and fails when the
+ * client is gone (so a storage stream is not read for nobody).
+ */
+async function write(res: ServerResponse, chunk: Uint8Array): Promise<void> {
+  if (res.destroyed) throw new Error('the client left');
+  if (res.write(chunk)) return;
+  await new Promise<void>((resolve, reject) => {
+    const onDrain = () => {
+      res.off('close', onClose);
+      resolve();
+    };
+    const onClose = () => {
+      res.off('drain', onDrain);
+      reject(new Error('the client left'));
+    };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
+}
 
 /** A run of bytes of the object: from a stored file, or generated (the on-demand sidx). */
 type Piece = { at: number; size: number } & ({ key: string; offset: number } | { bytes: Uint8Array });
@@ -58,13 +79,33 @@ export interface ObjectRoutesOptions {
 
 const mediaType = (track: MediaTrack) => (track.type === 'video' ? 'video/mp4' : 'audio/mp4');
 
+/**
+ * One storage read of an object's bytes, shared by every request that arrives while it runs. Bytes
+ * that will not be kept land in a pooled buffer, given back when the last response using it has
+ * been handed to the kernel ('finish'); a response that ended otherwise leaves it to the GC.
+ */
+interface SharedRead {
+  bytes: Promise<Buffer>;
+  pooled: Buffer | null;
+  users: number;
+  settled: boolean;
+  /** A user's response did not finish: the buffer may still be referenced, never reuse it. */
+  abandoned: boolean;
+}
+
 export class ObjectRoutes {
   private readonly kept: LRUCache<string, Buffer>;
   /** Reads in progress, so concurrent misses of the same bytes make one storage read. */
-  private readonly reading = new Map<string, Promise<Buffer>>();
+  private readonly reading = new Map<string, SharedRead>();
+  private readonly pool: BufferPool;
+  /** Bodies above this are not kept, so one object cannot push out many. */
+  private readonly keepLimit: number;
 
   constructor(private readonly options: ObjectRoutesOptions) {
     this.kept = new LRUCache<string, Buffer>({ maxSize: Math.max(1, options.memoryBytes), sizeCalculation: (b) => b.length + 64 });
+    this.keepLimit = Math.floor(options.memoryBytes / 8);
+    // idle pooled buffers: a few segments' worth, outside the cache budget
+    this.pool = new BufferPool(64 * 1024 * 1024);
     options.generations.onBump((id) => {
       for (const key of this.kept.keys()) if (key.startsWith(`${id}/`)) this.kept.delete(key);
     });
@@ -119,9 +160,11 @@ export class ObjectRoutes {
       return plan.status;
     }
     if (object.size <= STREAM_THRESHOLD) {
-      const body = await this.whole(record, object);
-      res.writeHead(plan.status, headers);
-      res.end(plan.status === 206 ? body.subarray(plan.start, plan.end + 1) : body);
+      const release = await this.whole(record, object, (body) => {
+        res.writeHead(plan.status, headers);
+        res.end(plan.status === 206 ? body.subarray(plan.start, plan.end + 1) : body);
+      });
+      res.once('close', () => release(res.writableFinished));
       return plan.status;
     }
     res.writeHead(plan.status, headers);
@@ -187,32 +230,69 @@ export class ObjectRoutes {
     }
   }
 
-  /** The whole body in memory: kept bytes, a read in progress, or one read per piece. */
-  private async whole(record: DeliveryRecord, object: ObjectBody): Promise<Buffer> {
+  /**
+   * Sends the whole body from memory: kept bytes, a read in progress, or one storage read. Returns
+   * the function to call when the response is over (with whether it finished), which gives a
+   * pooled buffer back once no response uses it.
+   */
+  private async whole(record: DeliveryRecord, object: ObjectBody, send: (body: Buffer) => void): Promise<(finished: boolean) => void> {
+    const none = () => undefined;
     const only = object.pieces.length === 1 ? object.pieces[0] : undefined;
-    if (!only || !('key' in only)) return Buffer.concat(await Promise.all(object.pieces.map((p) => this.readPiece(p, 0, p.size))));
+    if (!only || !('key' in only)) {
+      send(Buffer.concat(await Promise.all(object.pieces.map((p) => this.readPiece(p, 0, p.size)))));
+      return none;
+    }
     const id = `${record.video.id}/${record.version}/${only.key}:${only.offset}:${only.size}`;
     const hit = this.kept.get(id);
-    if (hit) return hit;
-    let pending = this.reading.get(id);
-    if (!pending) {
-      const generation = record.generation;
-      pending = this.readPiece(only, 0, only.size).finally(() => this.reading.delete(id));
-      this.reading.set(id, pending);
-      void pending.then(
+    if (hit) {
+      send(hit);
+      return none;
+    }
+    let read = this.reading.get(id);
+    if (!read) read = this.startRead(id, record, object, only);
+    read.users++;
+    const shared = read;
+    let done = false;
+    const release = (finished: boolean) => {
+      if (done) return;
+      done = true;
+      if (!finished) shared.abandoned = true;
+      if (--shared.users === 0 && shared.settled && shared.pooled && !shared.abandoned) this.pool.release(shared.pooled);
+    };
+    try {
+      send(await shared.bytes);
+    } catch (error) {
+      release(true);
+      throw error;
+    }
+    return release;
+  }
+
+  private startRead(id: string, record: DeliveryRecord, object: ObjectBody, piece: Piece & { key: string; offset: number }): SharedRead {
+    const keep = object.keep && piece.size <= this.keepLimit;
+    const pooled = keep ? null : this.pool.acquire(piece.size);
+    const generation = record.generation;
+    const read: SharedRead = { bytes: Promise.resolve(Buffer.alloc(0)), pooled, users: 0, settled: false, abandoned: false };
+    read.bytes = this.readPiece(piece, 0, piece.size, pooled ?? undefined).finally(() => {
+      read.settled = true;
+      if (this.reading.get(id) === read) this.reading.delete(id);
+    });
+    this.reading.set(id, read);
+    if (keep) {
+      void read.bytes.then(
         (bytes) => {
           // kept only while the video's delivery is unchanged (SECURITY.md)
-          if (object.keep && this.options.generations.isCurrent(record.video.id, generation)) this.kept.set(id, bytes);
+          if (this.options.generations.isCurrent(record.video.id, generation)) this.kept.set(id, bytes);
         },
         () => undefined,
       );
     }
-    return pending;
+    return read;
   }
 
-  private async readPiece(piece: Piece, from: number, length: number): Promise<Buffer> {
+  private async readPiece(piece: Piece, from: number, length: number, into?: Buffer): Promise<Buffer> {
     if ('bytes' in piece) return Buffer.from(piece.bytes.subarray(from, from + length));
-    const data = await this.options.store.read(piece.key, piece.offset + from, length);
+    const data = await this.options.store.read(piece.key, piece.offset + from, length, into);
     if (data.length !== length) throw new ApiError('http.not_found', 'a stored file is shorter than its index says');
     return data;
   }
@@ -224,13 +304,16 @@ export class ObjectRoutes {
       const to = Math.min(plan.end, piece.at + piece.size - 1);
       if (from > to) continue;
       if ('bytes' in piece) {
-        if (!res.write(piece.bytes.subarray(from - piece.at, to - piece.at + 1)))
-          await new Promise<void>((resolve) => res.once('drain', resolve));
+        await write(res, piece.bytes.subarray(from - piece.at, to - piece.at + 1));
         continue;
       }
       const start = piece.offset + (from - piece.at);
       const { body } = await this.options.store.get(piece.key, { start, end: start + (to - from) });
-      await pipeline(body, res, { end: false });
+      try {
+        for await (const chunk of body) await write(res, chunk as Buffer);
+      } finally {
+        body.destroy();
+      }
     }
     res.end();
   }

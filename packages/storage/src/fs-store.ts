@@ -101,7 +101,7 @@ export class FsStore implements ObjectStore {
     });
   }
 
-  async read(key: string, offset: number, length: number): Promise<Buffer> {
+  async read(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     // Open, pread, close per call. A cache of open descriptors would save a syscall, but a file
     // replaced by another process (a re-encode) would keep serving the old inode's bytes; the
     // origin keeps hot segment bytes in memory instead (see origin/bench).
@@ -116,14 +116,14 @@ export class FsStore implements ObjectStore {
       throw mapError(error, key);
     }
     try {
-      const buffer = Buffer.allocUnsafe(length);
+      const buffer = into && into.length >= length ? into : Buffer.allocUnsafe(length);
       let filled = 0;
       while (filled < length) {
         const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
-      return filled === length ? buffer : buffer.subarray(0, filled);
+      return filled === buffer.length ? buffer : buffer.subarray(0, filled);
     } catch (error) {
       throw mapError(error, key);
     } finally {

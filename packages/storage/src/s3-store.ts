@@ -136,11 +136,18 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  async read(key: string, offset: number, length: number): Promise<Buffer> {
+  async read(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     if (length === 0) return Buffer.alloc(0);
     try {
+      // one ranged GET
       const object = await this.get(key, { start: offset, end: offset + length - 1 });
-      return await collect(object.body);
+      if (!into || into.length < length) return await collect(object.body);
+      let filled = 0;
+      for await (const chunk of object.body) {
+        const bytes = chunk as Buffer;
+        filled += bytes.copy(into, filled, 0, Math.min(bytes.length, length - filled));
+      }
+      return into.subarray(0, filled);
     } catch (error) {
       // Reading at or past the end returns what there is (nothing), as the fs store does.
       if (error instanceof StorageError && error.code === 'storage.range_not_satisfiable') {

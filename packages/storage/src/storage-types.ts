@@ -39,8 +39,12 @@ export interface ObjectStore {
   put(key: string, body: PutBody, options?: PutOptions): Promise<ObjectInfo>;
   /** Whole object, or an inclusive byte range of it. Throws storage.not_found / storage.range_not_satisfiable. */
   get(key: string, range?: ByteRange): Promise<ObjectBody>;
-  /** Reads exactly `length` bytes at `offset` into memory (or fewer at the end of the object): for parsers of small boxes and indexes. */
-  read(key: string, offset: number, length: number): Promise<Buffer>;
+  /**
+   * Reads exactly `length` bytes at `offset` into memory (or fewer at the end of the object): for
+   * parsers of small boxes and indexes, and the origin's segment reads. With `into` (at least
+   * `length` bytes), the bytes land there (a pooled buffer) and a view of it is returned.
+   */
+  read(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer>;
   /** Whole small object into memory (indexes, manifests). */
   readAll(key: string): Promise<Buffer>;
   /** Metadata, or null when the key does not exist. */

@@ -116,6 +116,11 @@ export function storeContract(
       expect(clamped.range).toEqual({ start: 250, end: 255 });
       expect(await codeOf(store.get(k('r.bin'), { start: 256, end: 300 }))).toBe('storage.range_not_satisfiable');
       expect(await store.read(k('r.bin'), 100, 4)).toEqual(bytes.subarray(100, 104));
+      // into a caller's buffer (the origin's pooled buffers)
+      const into = Buffer.alloc(64, 0xee);
+      const read = await store.read(k('r.bin'), 100, 4, into);
+      expect(read).toEqual(bytes.subarray(100, 104));
+      expect(read.buffer).toBe(into.buffer);
       expect(await store.read(k('r.bin'), 250, 100)).toEqual(bytes.subarray(250));
       expect((await store.read(k('r.bin'), 300, 4)).length).toBe(0);
     });
