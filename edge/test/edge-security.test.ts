@@ -61,6 +61,27 @@ describe('purge log', () => {
   });
 });
 
+describe('client addresses through the edge (finding 8)', { timeout: 60_000 }, () => {
+  it("rate-limits each client behind the edge on its own, never everyone on the edge's address", async () => {
+    const t = await startTestOrigin({ VOUGHT_RATE_LIMIT: '10' });
+    const edge = await startEdge(t.config, { logger, port: 0, upstreams: [t.url] });
+    try {
+      // clients reach the edge through a load balancer on loopback (trusted), which names them
+      const as = (client: string, headers: Record<string, string> = {}) =>
+        fetch(`${edge.url}/v1/videos`, { headers: { 'x-forwarded-for': client, ...headers } }).then((r) => r.status);
+      const noisy: number[] = [];
+      for (let i = 0; i < 14; i++) noisy.push(await as('203.0.113.66'));
+      expect(noisy.filter((s) => s === 429).length).toBeGreaterThan(0);
+      const owner = await t.token('editor', 'owner');
+      expect(await as('198.51.100.7', { authorization: `Bearer ${owner}` })).toBe(200);
+      expect(await as('198.51.100.8')).toBe(200);
+    } finally {
+      await edge.stop();
+      await t.close();
+    }
+  });
+});
+
 describe.skipIf(!hasFfmpeg)('edge security against a real origin', { timeout: 120_000 }, () => {
   let t: TestOrigin;
   let edge: RunningEdge;
