@@ -3,19 +3,17 @@
 // rendition, run one after another as common pipelines do; same x264 preset and settings on both
 // sides. Prints wall times, the ratio (target: (a) ≥ 1.3 × faster) and the realtime factor, and
 // the time to index a 2-hour rendition from storage.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { bufferSource, indexTrack } from '@vought/media';
+import { makeSource } from '@vought/media/test/ffmpeg-fixtures';
 import { runFfmpeg } from '../src/encode-runner.ts';
 import { buildFfmpegArgs } from '../src/ffmpeg-command-builder.ts';
 import { locateFfmpeg } from '../src/ffmpeg-locator.ts';
 import { planLadder } from '../src/ladder-planner.ts';
 import { probeSource } from '../src/source-probe.ts';
 
-const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SOURCE_SECONDS ?? 60);
 const PRESET = process.env.BENCH_PRESET ?? 'veryfast';
 
@@ -23,31 +21,7 @@ const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vought-encbench-'));
 try {
   const tools = await locateFfmpeg({});
   const source = path.join(dir, 'source.mp4');
-  await run(tools.ffmpeg, [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=1920x1080:rate=30`,
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000',
-    '-t',
-    String(SECONDS),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-crf',
-    '18',
-    '-c:a',
-    'aac',
-    '-shortest',
-    source,
-  ]);
+  await makeSource(source, { seconds: SECONDS, size: '1920x1080', extra: ['-crf', '18'], ffmpeg: tools.ffmpeg });
   const probed = await probeSource(tools.ffprobe, source);
   const plan = planLadder(probed);
 

@@ -5,28 +5,22 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type EncodeJob, MemoryBus, subjects, type VideoEvent } from '@vought/bus';
-import { SqliteCatalog } from '@vought/catalog';
+import { subjects, type VideoEvent } from '@vought/bus';
 import type { MediaIndex, VideoTrack } from '@vought/media';
+import { ffmpegFile, H264, picture, tone } from '@vought/media/test/ffmpeg-fixtures';
 import { createLogger } from '@vought/observability';
 import { FsStore } from '@vought/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEncodeConsumer } from '../src/encode-consumer.ts';
 import { EncodeError } from '../src/encode-error.ts';
 import { type FfmpegTools, locateFfmpeg } from '../src/ffmpeg-locator.ts';
 import { processVideo } from '../src/video-processor.ts';
+import { ffmpegThere, startTestConsumer } from './encoder-fixtures.ts';
 
 const run = promisify(execFile);
 const logger = createLogger({ service: 'encoder-test', level: 'silent' });
 let tools: FfmpegTools;
 let dir: string;
 let store: FsStore;
-
-const ffmpegThere = await run('ffmpeg', ['-version']).then(
-  () => true,
-  () => false,
-);
-if (!ffmpegThere && process.env.CI === 'true') throw new Error('ffmpeg is required for the encoder tests in CI');
 
 beforeAll(async () => {
   tools = await locateFfmpeg({});
@@ -37,35 +31,23 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function make(name: string, args: string[]): Promise<string> {
-  const file = path.join(dir, name);
-  await run('ffmpeg', ['-v', 'error', '-y', ...args, file]);
-  return file;
-}
+const make = (name: string, args: string[]): Promise<string> => ffmpegFile(path.join(dir, name), args);
 
-const tone = (seconds: number, freq = 440) => ['-f', 'lavfi', '-t', String(seconds), '-i', `sine=frequency=${freq}:sample_rate=48000`];
-const picture = (seconds: number, size = '320x240', rate = '30') => [
-  '-f',
-  'lavfi',
-  '-t',
-  String(seconds),
-  '-i',
-  `testsrc2=size=${size}:rate=${rate}`,
-];
+/** What processVideo needs to encode video `id` from its stored source, in this suite's store. */
+const job = (id: string, preset: string) => ({
+  videoId: id,
+  sourceKey: `videos/${id}/source`,
+  store,
+  tools,
+  workDir: path.join(dir, 'work'),
+  logger,
+  preset,
+});
 
 async function encode(file: string | Buffer, options: { signal?: AbortSignal } = {}): Promise<{ id: string; index: MediaIndex }> {
   const id = `v${randomBytes(4).toString('hex')}`;
   await store.put(`videos/${id}/source`, typeof file === 'string' ? await fs.readFile(file) : file);
-  const result = await processVideo({
-    videoId: id,
-    sourceKey: `videos/${id}/source`,
-    store,
-    tools,
-    workDir: path.join(dir, 'work'),
-    logger,
-    preset: 'superfast',
-    ...options,
-  });
+  const result = await processVideo({ ...job(id, 'superfast'), ...options });
   return { id, index: result.index };
 }
 
@@ -134,7 +116,7 @@ describe.skipIf(!ffmpegThere)('encoder with real ffmpeg', { timeout: 120_000 }, 
   });
 
   it('keeps 29.97 fps exact and makes variable frame rate constant', async () => {
-    const ntsc = await encode(await make('ntsc.mp4', [...picture(5, '320x240', '30000/1001'), '-c:v', 'libx264', '-preset', 'ultrafast']));
+    const ntsc = await encode(await make('ntsc.mp4', [...picture(5, '320x240', '30000/1001'), ...H264]));
     expect(videoTracks(ntsc.index)[0]!.frameRate).toEqual({ num: 30000, den: 1001 });
     expectAligned(ntsc.index);
     // VFR: frames dropped at random intervals, muxed with their real timestamps (vfr)
@@ -157,15 +139,13 @@ describe.skipIf(!ffmpegThere)('encoder with real ffmpeg', { timeout: 120_000 }, 
 
   it('keeps a rotated phone clip portrait and makes odd sizes even', async () => {
     // a phone's display matrix: written by a stream copy (encoders ignore the rotate tag)
-    const upright = await make('phone-raw.mp4', [...picture(4, '640x360'), '-c:v', 'libx264', '-preset', 'ultrafast']);
+    const upright = await make('phone-raw.mp4', [...picture(4, '640x360'), ...H264]);
     const rotated = await make('phone.mp4', ['-i', upright, '-c', 'copy', '-metadata:s:v:0', 'rotate=90']);
     const { index } = await encode(rotated);
     const top = videoTracks(index)[0]!;
     expect(top.height).toBeGreaterThan(top.width);
     expect(top).toMatchObject({ width: 360, height: 640, rotation: 0 });
-    const odd = await encode(
-      await make('odd.mp4', [...picture(3, '321x241'), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p']),
-    );
+    const odd = await encode(await make('odd.mp4', [...picture(3, '321x241'), ...H264, '-pix_fmt', 'yuv444p']));
     const t = videoTracks(odd.index)[0]!;
     expect(t.width % 2).toBe(0);
     expect(t.height % 2).toBe(0);
@@ -213,7 +193,7 @@ describe.skipIf(!ffmpegThere)('encoder with real ffmpeg', { timeout: 120_000 }, 
     expect(audioOnly.index.tracks.map((t) => t.type)).toEqual(['audio']);
     expect(audioOnly.index.thumbnails).toBeUndefined();
     expect(audioOnly.index.duration).toBeCloseTo(5, 0);
-    const videoOnly = await encode(await make('video.mp4', [...picture(3), '-c:v', 'libx264', '-preset', 'ultrafast']));
+    const videoOnly = await encode(await make('video.mp4', [...picture(3), ...H264]));
     expect(videoOnly.index.tracks.every((t) => t.type === 'video')).toBe(true);
   });
 
@@ -234,10 +214,7 @@ describe.skipIf(!ffmpegThere)('encoder with real ffmpeg', { timeout: 120_000 }, 
       '2:a',
       '-map',
       '3:s',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
+      ...H264,
       '-c:a',
       'aac',
       '-c:s',
@@ -258,7 +235,7 @@ describe.skipIf(!ffmpegThere)('encoder with real ffmpeg', { timeout: 120_000 }, 
   });
 
   it('fails truncated files, random bytes and empty files with a reason, permanently', async () => {
-    const good = await fs.readFile(await make('cut.mp4', [...picture(3), '-c:v', 'libx264', '-preset', 'ultrafast']));
+    const good = await fs.readFile(await make('cut.mp4', [...picture(3), ...H264]));
     for (const bytes of [good.subarray(0, 2000), randomBytes(50_000), Buffer.alloc(0)]) {
       const error = await encode(bytes).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EncodeError);
@@ -268,20 +245,12 @@ describe.skipIf(!ffmpegThere)('encoder with real ffmpeg', { timeout: 120_000 }, 
   });
 
   it('is exactly-once: an aborted run leaves no visible object, the rerun commits one set, a third run is a no-op', async () => {
-    const file = await make('once.mp4', [...picture(6, '640x360'), '-c:v', 'libx264', '-preset', 'ultrafast']);
+    const file = await make('once.mp4', [...picture(6, '640x360'), ...H264]);
     const id = `v${randomBytes(4).toString('hex')}`;
     const bytes = await fs.readFile(file);
     await store.put(`videos/${id}/source`, bytes);
     const abort = new AbortController();
-    const common = {
-      videoId: id,
-      sourceKey: `videos/${id}/source`,
-      store,
-      tools,
-      workDir: path.join(dir, 'work'),
-      logger,
-      preset: 'ultrafast',
-    };
+    const common = job(id, 'ultrafast');
     const first = processVideo({ ...common, signal: abort.signal, onProgress: () => abort.abort() });
     await expect(first).rejects.toThrow();
     expect(await store.head(`videos/${id}/index.json`)).toBeNull();
@@ -301,39 +270,15 @@ describe.skipIf(!ffmpegThere)('encoder with real ffmpeg', { timeout: 120_000 }, 
   });
 
   it('runs through the job consumer: ready with events and an invalidation; a bad source dead-letters to failed', async () => {
-    const bus = new MemoryBus();
-    const catalog = await SqliteCatalog.open({ path: path.join(dir, 'catalog.sqlite') });
+    const consumer = await startTestConsumer({ dir, store, tools, logger });
+    const { bus, catalog } = consumer;
     const events: VideoEvent[] = [];
     const invalidations: unknown[] = [];
     await bus.subscribe<VideoEvent>(subjects.allVideoEvents, (m) => void events.push(m.data));
     await bus.subscribe(subjects.invalidate, (m) => void invalidations.push(m.data));
-    const consumer = await startEncodeConsumer({
-      bus,
-      store,
-      catalog,
-      tools,
-      logger,
-      workDir: path.join(dir, 'work'),
-      concurrency: 1,
-      preset: 'ultrafast',
-      retryDelayMs: 50,
-    });
-    const good = await make('job.mp4', [...picture(4), ...tone(4), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac']);
-    for (const [id, bytes] of [
-      ['good1', await fs.readFile(good)],
-      ['bad1', randomBytes(10_000)],
-    ] as const) {
-      await catalog.createVideo({ id, owner: 'o', title: id, status: 'queued' });
-      await store.put(`videos/${id}/source`, bytes);
-      const job: EncodeJob = { type: 'encode', version: 1, videoId: id, sourceKey: `videos/${id}/source` };
-      await bus.enqueue(subjects.encodeQueue, job, { id: `encode-${id}` });
-    }
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const [a, b] = [await catalog.getVideo('good1'), await catalog.getVideo('bad1')];
-      if (a.status === 'ready' && b.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const good = await make('job.mp4', [...picture(4), ...tone(4), ...H264, '-c:a', 'aac']);
+    await consumer.enqueue({ good1: await fs.readFile(good), bad1: randomBytes(10_000) });
+    await consumer.settle({ good1: 'ready', bad1: 'failed' }, 60_000);
     const good1 = await catalog.getVideo('good1');
     expect(good1).toMatchObject({ status: 'ready', error: null });
     expect(good1.duration).toBeCloseTo(4, 0);
@@ -344,8 +289,6 @@ describe.skipIf(!ffmpegThere)('encoder with real ffmpeg', { timeout: 120_000 }, 
     const statuses = events.filter((e) => e.videoId === 'good1' && e.type === 'video.status').map((e) => (e as { status: string }).status);
     expect(statuses).toEqual(['processing', 'ready']);
     expect(invalidations).toContainEqual({ type: 'invalidate', version: 1, keys: ['video-good1'] });
-    await consumer.stop({ graceMs: 1000 });
-    await catalog.close();
-    await bus.close();
+    await consumer.stop();
   });
 });

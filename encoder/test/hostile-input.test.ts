@@ -1,20 +1,16 @@
 // Sources an editor can upload to hurt the service, with real ffmpeg: instructions dressed as media
 // (an HLS playlist behind an ID3 tag pointing at another user's private rendition), degenerate
 // media that once ended the process, sources over the limits, and reasons that named server paths.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { type EncodeJob, MemoryBus, subjects } from '@vought/bus';
-import { SqliteCatalog } from '@vought/catalog';
 import type { MediaIndex } from '@vought/media';
+import { ffmpegFile, H264 as h264, picture, tone } from '@vought/media/test/ffmpeg-fixtures';
 import { createLogger } from '@vought/observability';
 import { FsStore, type ObjectStore } from '@vought/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sniffContainer } from '../src/container-sniffer.ts';
-import { startEncodeConsumer } from '../src/encode-consumer.ts';
 import { EncodeError } from '../src/encode-error.ts';
 import type { EncodeLimits } from '../src/encode-limits.ts';
 import { buildFfmpegArgs } from '../src/ffmpeg-command-builder.ts';
@@ -24,8 +20,8 @@ import { publicMessage } from '../src/public-message.ts';
 import { probeSource } from '../src/source-probe.ts';
 import { storyboardArgs, storyboardGrid } from '../src/thumbnail-maker.ts';
 import { processVideo, putFile } from '../src/video-processor.ts';
+import { ffmpegThere, startTestConsumer } from './encoder-fixtures.ts';
 
-const run = promisify(execFile);
 const logger = createLogger({ service: 'hostile-test', level: 'silent' });
 let tools: FfmpegTools;
 let dir: string;
@@ -34,12 +30,6 @@ let storeRoot: string;
 const failures: string[] = [];
 const uncaught: unknown[] = [];
 const onUncaught = (error: unknown) => void uncaught.push(error);
-
-const ffmpegThere = await run('ffmpeg', ['-version']).then(
-  () => true,
-  () => false,
-);
-if (!ffmpegThere && process.env.CI === 'true') throw new Error('ffmpeg is required for the encoder tests in CI');
 
 beforeAll(async () => {
   process.on('uncaughtException', onUncaught);
@@ -53,22 +43,8 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function make(name: string, args: string[]): Promise<Buffer> {
-  const file = path.join(dir, name);
-  await run('ffmpeg', ['-v', 'error', '-y', ...args, file], { timeout: 60_000 });
-  return fs.readFile(file);
-}
-
-const picture = (seconds: number, size = '320x240', rate = '30') => [
-  '-f',
-  'lavfi',
-  '-t',
-  String(seconds),
-  '-i',
-  `testsrc2=size=${size}:rate=${rate}`,
-];
-const tone = (seconds: number) => ['-f', 'lavfi', '-t', String(seconds), '-i', 'sine=frequency=440:sample_rate=48000'];
-const h264 = ['-c:v', 'libx264', '-preset', 'ultrafast'];
+const make = async (name: string, args: string[]): Promise<Buffer> =>
+  fs.readFile(await ffmpegFile(path.join(dir, name), args, { timeoutMs: 60_000 }));
 
 type Outcome = { ok: true; id: string; index: MediaIndex } | { ok: false; id: string; error: EncodeError };
 
@@ -342,43 +318,19 @@ describe('public failure reasons', () => {
   });
 
   it.skipIf(!ffmpegThere)('the catalog shows the reason, without a path, and the process lives on', { timeout: 60_000 }, async () => {
-    const bus = new MemoryBus();
-    const catalog = await SqliteCatalog.open({ path: path.join(dir, 'catalog.sqlite') });
-    const consumer = await startEncodeConsumer({
-      bus,
-      store,
-      catalog,
-      tools,
-      logger,
-      workDir: path.join(dir, 'work'),
-      concurrency: 1,
-      preset: 'ultrafast',
-      retryDelayMs: 50,
-    });
-    const sources = {
+    const consumer = await startTestConsumer({ dir, store, tools, logger });
+    const { catalog } = consumer;
+    await consumer.enqueue({
       mislabelled: Buffer.concat([FTYP, Buffer.from(PLAYLIST('file:///etc/passwd'))]),
       oneframe: await make('job-one.mp4', ['-f', 'lavfi', '-i', 'testsrc2', '-frames:v', '1', '-c:v', 'libx264']),
-    };
-    for (const [id, bytes] of Object.entries(sources)) {
-      await catalog.createVideo({ id, owner: 'o', title: id, status: 'queued' });
-      await store.put(`videos/${id}/source`, bytes);
-      const job: EncodeJob = { type: 'encode', version: 1, videoId: id, sourceKey: `videos/${id}/source` };
-      await bus.enqueue(subjects.encodeQueue, job, { id: `encode-${id}` });
-    }
-    const deadline = Date.now() + 45_000;
-    while (Date.now() < deadline) {
-      const [a, b] = [await catalog.getVideo('mislabelled'), await catalog.getVideo('oneframe')];
-      if (a.status === 'failed' && b.status === 'ready') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    });
+    await consumer.settle({ mislabelled: 'failed', oneframe: 'ready' }, 45_000);
     const failed = await catalog.getVideo('mislabelled');
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/^the source is not a media file ffmpeg can read/);
     expect(failed.error).not.toMatch(/\/tmp|vought-hostile|\/etc/);
     expect((await catalog.getVideo('oneframe')).status).toBe('ready');
-    await consumer.stop({ graceMs: 1000 });
-    await catalog.close();
-    await bus.close();
+    await consumer.stop();
     expect(uncaught).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-// Related videos behind an interface an ML service can replace (issue 6 §2). The baseline asks the
+// Related videos behind an interface an ML service can replace. The baseline asks the
 // catalog, which ranks by shared tags then title-word similarity, the same on SQLite and PostgreSQL.
 import type { Catalog, Video } from '@vought/catalog';
 

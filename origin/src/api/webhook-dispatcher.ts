@@ -1,4 +1,4 @@
-// Webhooks (issue 6): every video event becomes a signed POST to the URLs its owner registered.
+// Webhooks: every video event becomes a signed POST to the URLs its owner registered.
 // Every origin node hears every event (bus pub/sub) and enqueues a delivery with an id derived from
 // the event, so the catalog stores it once however many nodes heard it; every node then drains the
 // shared delivery queue by claiming deliveries under a lease, so a node that dies mid-attempt only
