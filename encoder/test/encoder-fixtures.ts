@@ -12,8 +12,28 @@ import type { FfmpegTools } from '../src/ffmpeg-locator.ts';
 export const ffmpegThere = await hasFfmpeg();
 if (!ffmpegThere && process.env.CI === 'true') throw new Error('ffmpeg is required for the encoder tests in CI');
 
+export interface Suite {
+  dir: string;
+  store: ObjectStore;
+  tools: FfmpegTools;
+  logger: Logger;
+}
+
+/** processVideo's options for video `id`, its source stored at videos/{id}/source. */
+export function jobOf(id: string, suite: Suite, preset: string) {
+  return {
+    videoId: id,
+    sourceKey: `videos/${id}/source`,
+    store: suite.store,
+    tools: suite.tools,
+    workDir: path.join(suite.dir, 'work'),
+    logger: suite.logger,
+    preset,
+  };
+}
+
 /** A consumer of the encode queue, one job at a time, with a catalog in `dir`. */
-export async function startTestConsumer(options: { dir: string; store: ObjectStore; tools: FfmpegTools; logger: Logger }) {
+export async function startTestConsumer(options: Suite) {
   const { dir, store, tools, logger } = options;
   const bus = new MemoryBus();
   const catalog = await SqliteCatalog.open({ path: path.join(dir, 'catalog.sqlite') });

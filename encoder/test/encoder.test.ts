@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncodeError } from '../src/encode-error.ts';
 import { type FfmpegTools, locateFfmpeg } from '../src/ffmpeg-locator.ts';
 import { processVideo } from '../src/video-processor.ts';
-import { ffmpegThere, startTestConsumer } from './encoder-fixtures.ts';
+import { ffmpegThere, jobOf, startTestConsumer } from './encoder-fixtures.ts';
 
 const run = promisify(execFile);
 const logger = createLogger({ service: 'encoder-test', level: 'silent' });
@@ -33,16 +33,7 @@ afterAll(async () => {
 
 const make = (name: string, args: string[]): Promise<string> => ffmpegFile(path.join(dir, name), args);
 
-/** What processVideo needs to encode video `id` from its stored source, in this suite's store. */
-const job = (id: string, preset: string) => ({
-  videoId: id,
-  sourceKey: `videos/${id}/source`,
-  store,
-  tools,
-  workDir: path.join(dir, 'work'),
-  logger,
-  preset,
-});
+const job = (id: string, preset: string) => jobOf(id, { dir, store, tools, logger }, preset);
 
 async function encode(file: string | Buffer, options: { signal?: AbortSignal } = {}): Promise<{ id: string; index: MediaIndex }> {
   const id = `v${randomBytes(4).toString('hex')}`;

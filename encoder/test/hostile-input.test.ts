@@ -20,7 +20,7 @@ import { publicMessage } from '../src/public-message.ts';
 import { probeSource } from '../src/source-probe.ts';
 import { storyboardArgs, storyboardGrid } from '../src/thumbnail-maker.ts';
 import { processVideo, putFile } from '../src/video-processor.ts';
-import { ffmpegThere, startTestConsumer } from './encoder-fixtures.ts';
+import { ffmpegThere, jobOf, startTestConsumer } from './encoder-fixtures.ts';
 
 const logger = createLogger({ service: 'hostile-test', level: 'silent' });
 let tools: FfmpegTools;
@@ -52,16 +52,7 @@ async function encode(bytes: Buffer, limits: Partial<EncodeLimits> = {}, preset 
   const id = `h${randomBytes(4).toString('hex')}`;
   await store.put(`videos/${id}/source`, bytes);
   try {
-    const { index } = await processVideo({
-      videoId: id,
-      sourceKey: `videos/${id}/source`,
-      store,
-      tools,
-      workDir: path.join(dir, 'work'),
-      logger,
-      preset,
-      limits,
-    });
+    const { index } = await processVideo({ ...jobOf(id, { dir, store, tools, logger }, preset), limits });
     return { ok: true, id, index };
   } catch (error) {
     expect(error).toBeInstanceOf(EncodeError);

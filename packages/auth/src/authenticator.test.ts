@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthError } from './auth-error.ts';
+import { b64, rejection } from '../test/rejection.ts';
 import { Authenticator, rolesFrom } from './authenticator.ts';
 import { type DevKeys, loadDevKeys } from './dev-keys.ts';
 import { signDevToken } from './dev-token.ts';
@@ -27,19 +27,6 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** The AuthError a promise rejects with (fails the test if it resolves or throws anything else). */
-async function rejection(promise: Promise<unknown>): Promise<AuthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected an AuthError, but it resolved');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthError);
-  return error as AuthError;
-}
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const claims = (extra: Record<string, unknown> = {}) => ({
   sub: 'alice',
   iss: issuer,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calculateJwkThumbprint } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthError } from './auth-error.ts';
+import { rejection } from '../test/rejection.ts';
 import { loadDevKeys, playbackJwks } from './dev-keys.ts';
 import { PlaybackVerifier, signPlaybackToken } from './playback-tokens.ts';
 
@@ -19,17 +19,6 @@ afterAll(async () => {
 
 const modeOf = async (p: string) => (await fs.stat(p)).mode & 0o777;
 const keyDir = (name: string) => path.join(dir, name, 'keys');
-
-async function rejection(promise: Promise<unknown>): Promise<AuthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected an AuthError, but it resolved');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthError);
-  return error as AuthError;
-}
 
 describe('loadDevKeys', () => {
   it('generates keys at first start, owner-only, and loads the same keys later', async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthError } from './auth-error.ts';
+import { b64, rejection } from '../test/rejection.ts';
 import { type DevKeys, loadDevKeys } from './dev-keys.ts';
 import { signDevToken } from './dev-token.ts';
 import { PLAYBACK_AUDIENCE, PlaybackVerifier, signPlaybackToken, verifyPlaybackToken } from './playback-tokens.ts';
@@ -21,19 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<AuthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected an AuthError, but it resolved');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthError);
-  return error as AuthError;
-}
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('playback tokens', () => {
   it('open the one video they were signed for, until they expire', async () => {

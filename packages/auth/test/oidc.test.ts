@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AuthError } from '../src/auth-error.ts';
 import { Authenticator, type AuthenticatorOptions } from '../src/authenticator.ts';
 import { type DevKeys, loadDevKeys } from '../src/dev-keys.ts';
 import { signDevToken } from '../src/dev-token.ts';
 import { OidcProvider } from './oidc-provider.ts';
+import { b64, rejection } from './rejection.ts';
 
 const audience = 'vought';
 let dir: string;
@@ -67,19 +67,6 @@ function mint(p: OidcProvider, kid: string, claims: Record<string, unknown> = {}
   };
   return new SignJWT(payload).setProtectedHeader({ alg: k.alg, kid, typ: 'JWT', ...header }).sign(k.privateKey);
 }
-
-async function rejection(promise: Promise<unknown>): Promise<AuthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected an AuthError, but it resolved');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthError);
-  return error as AuthError;
-}
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('OIDC tokens', () => {
   it('verifies RS256, ES256, EdDSA and PS256 tokens, roles from realm_access.roles', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError } from '../src/auth-error.ts';
 import { type DevKeys, loadDevKeys, playbackJwks } from '../src/dev-keys.ts';
 import { PlaybackVerifier, signPlaybackToken } from '../src/playback-tokens.ts';
+import { rejection } from './rejection.ts';
 
 let dir: string;
 let keys: DevKeys;
@@ -40,17 +41,6 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<AuthError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected an AuthError, but it resolved');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthError);
-  return error as AuthError;
-}
 
 describe('PlaybackVerifier.fromJwksUrl', () => {
   it('verifies the origin’s tokens for their video only, fetching the JWKS once', async () => {

@@ -85,21 +85,32 @@ export async function openAdapters(config: Config, options: { service: string })
       (c) => c.ping(),
     );
     opens.push(() => catalog.close());
-    const redisUrl = config.cache.redisUrl;
-    const rateLimiter = await opened<RateLimiter>(
+    /** A port with a Redis twin (when VOUGHT_REDIS_URL is set) and a memory one. */
+    const redisOrMemory = async <P extends { ping(): Promise<void>; close(): Promise<void> }>(
+      part: Part,
+      redis: (url: string) => Promise<P>,
+      memory: () => P,
+    ): Promise<P> => {
+      const url = config.cache.redisUrl;
+      const port = await opened(
+        part,
+        config,
+        async () => (url ? redis(url) : memory()),
+        (p) => p.ping(),
+      );
+      opens.push(() => port.close());
+      return port;
+    };
+    const rateLimiter = await redisOrMemory<RateLimiter>(
       'rate limiter',
-      config,
-      async () => (redisUrl ? RedisRateLimiter.connect({ url: redisUrl }) : new MemoryRateLimiter()),
-      (r) => r.ping(),
+      (url) => RedisRateLimiter.connect({ url }),
+      () => new MemoryRateLimiter(),
     );
-    opens.push(() => rateLimiter.close());
-    const uploadLocker = await opened<UploadLocker>(
+    const uploadLocker = await redisOrMemory<UploadLocker>(
       'upload locker',
-      config,
-      async () => (redisUrl ? RedisUploadLocker.connect({ url: redisUrl }) : new MemoryUploadLocker()),
-      (l) => l.ping(),
+      (url) => RedisUploadLocker.connect({ url }),
+      () => new MemoryUploadLocker(),
     );
-    opens.push(() => uploadLocker.close());
     return {
       store,
       cache,
