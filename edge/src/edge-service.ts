@@ -504,9 +504,13 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
   app.all('*', (c) => passThrough(c, 'PASS'));
 
   const subscription = bus
-    ? await bus.subscribe<Invalidation>(subjects.invalidate, ({ data }) => {
-        if (data?.type === 'invalidate' && Array.isArray(data.keys)) cache.purge(data.keys, data.soft === true);
-      })
+    ? await bus.subscribe<Invalidation>(
+        subjects.invalidate,
+        ({ data }) => {
+          if (data?.type === 'invalidate' && Array.isArray(data.keys)) cache.purge(data.keys, data.soft === true);
+        },
+        { durable: true },
+      )
     : null;
 
   const server = serve({ fetch: app.fetch, port: options.port ?? config.ports.edge, hostname: config.host });

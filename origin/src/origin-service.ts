@@ -54,15 +54,19 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
   const { api, delivery } = mounted;
   await api?.webhooks.start();
 
-  const invalidations = await adapters.bus.subscribe<Invalidation>(subjects.invalidate, async ({ data }) => {
-    if (data?.type !== 'invalidate' || !Array.isArray(data.keys)) return;
-    for (const key of data.keys) {
-      if (typeof key !== 'string') continue;
-      const videoId = videoOfSurrogateKey(key);
-      if (videoId) generations.bump(videoId);
-      await adapters.cache.deleteTag(key).catch((error: Error) => logger.warn({ err: error.message, key }, 'invalidation failed'));
-    }
-  });
+  const invalidations = await adapters.bus.subscribe<Invalidation>(
+    subjects.invalidate,
+    async ({ data }) => {
+      if (data?.type !== 'invalidate' || !Array.isArray(data.keys)) return;
+      for (const key of data.keys) {
+        if (typeof key !== 'string') continue;
+        const videoId = videoOfSurrogateKey(key);
+        if (videoId) generations.bump(videoId);
+        await adapters.cache.deleteTag(key).catch((error: Error) => logger.warn({ err: error.message, key }, 'invalidation failed'));
+      }
+    },
+    { durable: true },
+  );
 
   const listener = getRequestListener(app.fetch);
   const server = http.createServer((req, res) => {

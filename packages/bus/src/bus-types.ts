@@ -69,8 +69,16 @@ export interface Bus {
   readonly kind: 'memory' | 'nats';
   /** Fire-and-forget publish to every current subscriber. */
   publish(subject: string, data: unknown, headers?: Headers): Promise<void>;
-  /** `pattern` uses NATS wildcards: `events.video.*`, `events.>`. */
-  subscribe<T = unknown>(pattern: string, handler: (message: Message<T>) => void | Promise<void>): Promise<Subscription>;
+  /**
+   * `pattern` uses NATS wildcards: `events.video.*`, `events.>`. With `durable`, messages on
+   * broadcast subjects (`cdn.>`: invalidations) published while this subscriber was cut off from the
+   * bus (an outage, a reconnect) are still delivered once it is back, in order.
+   */
+  subscribe<T = unknown>(
+    pattern: string,
+    handler: (message: Message<T>) => void | Promise<void>,
+    options?: { durable?: boolean },
+  ): Promise<Subscription>;
   enqueue(queue: string, data: unknown, options?: EnqueueOptions): Promise<void>;
   consume<T = unknown>(queue: string, handler: JobHandler<T>, options?: ConsumeOptions<T>): Promise<JobConsumer>;
   /** Where a queue's dead letters are published (subscribe to inspect or alert). */

@@ -69,7 +69,12 @@ export class MemoryBus implements Bus {
     }
   }
 
-  async subscribe<T>(pattern: string, handler: (message: Message<T>) => void | Promise<void>): Promise<Subscription> {
+  /** In one process nothing is ever cut off, so `durable` changes nothing here. */
+  async subscribe<T>(
+    pattern: string,
+    handler: (message: Message<T>) => void | Promise<void>,
+    _options: { durable?: boolean } = {},
+  ): Promise<Subscription> {
     this.assertOpen(pattern);
     const entry = { pattern, handler: handler as (m: Message<unknown>) => void | Promise<void> };
     this.subscriptions.add(entry);

@@ -93,6 +93,14 @@ export class NatsBus implements Bus {
     return `${this.ns}JOBS`;
   }
 
+  /**
+   * Broadcast subjects (`cdn.>`) are kept for an hour in one stream shared by every namespace, so a
+   * subscriber cut off by an outage replays what it missed (an ordered consumer resumes from the
+   * last message it saw). Publishers keep publishing plain NATS messages: the stream captures them,
+   * and the client holds them while reconnecting.
+   */
+  private readonly broadcastStream = 'VOUGHT_BROADCAST';
+
   private get deadStream(): string {
     return `${this.ns}DEAD`;
   }
@@ -118,6 +126,13 @@ export class NatsBus implements Bus {
           retention: RetentionPolicy.Workqueue,
           storage: StorageType.File,
           duplicate_window: nanos(120_000),
+        });
+        await this.upsertStream({
+          name: this.broadcastStream,
+          subjects: ['cdn.>'],
+          retention: RetentionPolicy.Limits,
+          storage: StorageType.File,
+          max_age: nanos(3600 * 1000),
         });
         await this.upsertStream({
           name: this.deadStream,
@@ -158,7 +173,12 @@ export class NatsBus implements Bus {
     );
   }
 
-  async subscribe<T>(pattern: string, handler: (message: Message<T>) => void | Promise<void>): Promise<Subscription> {
+  async subscribe<T>(
+    pattern: string,
+    handler: (message: Message<T>) => void | Promise<void>,
+    options: { durable?: boolean } = {},
+  ): Promise<Subscription> {
+    if (options.durable && pattern.startsWith('cdn.')) return this.subscribeDurable(pattern, handler);
     const sub = this.nc.subscribe(pattern, {
       callback: (error, msg) => {
         if (error) return;
@@ -174,6 +194,63 @@ export class NatsBus implements Bus {
     // Make sure the server knows the subscription before the caller publishes.
     await this.nc.flush();
     return { unsubscribe: async () => sub.unsubscribe() };
+  }
+
+  /**
+   * A consumer on the broadcast stream from now on that picks up where it left off after a
+   * reconnect or a server restart: it remembers the stream sequence of the last message it handled
+   * and, on every reconnect, starts a new consumer at the next one (the client library's ordered
+   * consumer restarted "from now" after a forced reconnect and lost what was published meanwhile).
+   */
+  private async subscribeDurable<T>(pattern: string, handler: (message: Message<T>) => void | Promise<void>): Promise<Subscription> {
+    await this.ensureStreams();
+    let next = (await this.jsm.streams.info(this.broadcastStream)).state.last_seq + 1;
+    const current: { messages: { close(): Promise<unknown> } | null } = { messages: null };
+    let closed = false;
+    const start = async () => {
+      const consumer = await this.js.consumers.get(this.broadcastStream, {
+        filter_subjects: pattern, // one subject: also for servers before 2.10 (Debian's)
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: next,
+      });
+      const messages = await consumer.consume({ expires: 2000, idle_heartbeat: 1000 });
+      current.messages = messages;
+      void (async () => {
+        for await (const msg of messages) {
+          next = msg.info.streamSequence + 1;
+          let data: T;
+          try {
+            data = JSON.parse(decoder.decode(msg.data)) as T;
+          } catch {
+            continue; // not JSON: not one of ours
+          }
+          await Promise.resolve(handler({ subject: msg.subject, data, headers: toHeaders(msg.headers) })).catch(() => {});
+        }
+      })().catch(() => {});
+    };
+    await start();
+    void (async () => {
+      for await (const status of this.nc.status()) {
+        if (closed) return;
+        if (status.type !== 'reconnect') continue;
+        await current.messages?.close().catch(() => undefined);
+        // the server may still be coming back (JetStream after a restart): retry until it answers
+        for (let attempt = 0; !closed; attempt++) {
+          try {
+            await start();
+            break;
+          } catch {
+            await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+          }
+        }
+      }
+    })().catch(() => {});
+    return {
+      unsubscribe: async () => {
+        closed = true;
+        await current.messages?.close().catch(() => undefined);
+      },
+    };
   }
 
   async enqueue(queue: string, data: unknown, options: EnqueueOptions = {}): Promise<void> {

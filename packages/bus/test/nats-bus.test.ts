@@ -80,3 +80,28 @@ describe.skipIf(Boolean(skip))('NATS specifics', () => {
     expect((error as BusError).code).toBe('bus.unavailable');
   });
 });
+
+describe.skipIf(Boolean(skip))('durable broadcast subscriptions', () => {
+  it('delivers invalidations published while the subscriber was away, in order, once it is back', { timeout: 30_000 }, async () => {
+    const subject = `cdn.test-${randomBytes(4).toString('hex')}`;
+    const publisher = await NatsBus.connect({ servers: 'nats://127.0.0.1:4222', name: 'vought-test-pub' });
+    const subscriber = await NatsBus.connect({ servers: 'nats://127.0.0.1:4222', name: 'vought-test-sub' });
+    const got: number[] = [];
+    try {
+      await subscriber.subscribe<{ n: number }>(subject, ({ data }) => void got.push(data.n), { durable: true });
+      await publisher.publish(subject, { n: 1 });
+      for (let i = 0; i < 50 && got.length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+      // the subscriber's connection drops (as in an outage); meanwhile two more are published
+      const nc = (subscriber as unknown as { nc: { reconnect(): Promise<void> } }).nc;
+      const reconnecting = nc.reconnect();
+      await publisher.publish(subject, { n: 2 });
+      await publisher.publish(subject, { n: 3 });
+      await reconnecting;
+      for (let i = 0; i < 100 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(got).toEqual([1, 2, 3]);
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+    }
+  });
+});
