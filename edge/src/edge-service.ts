@@ -28,6 +28,7 @@ import {
 } from '@vought/auth';
 import { type Bus, type Invalidation, subjects } from '@vought/bus';
 import type { Config } from '@vought/config';
+import { errorBody } from '@vought/http-errors';
 import { TOKEN_PARAMETER } from '@vought/manifest';
 import { Counter, createMetrics, Histogram, healthRoutes, type Logger, observe, Readiness } from '@vought/observability';
 import { decideRange, etagMatches, listening, TrustedProxies } from '@vought/runtime';
@@ -65,6 +66,12 @@ const perResponse = new Set([...hopByHop, 'date', 'x-request-id', 'content-range
 const fillHeaders = new Set(['user-agent', 'traceparent', 'tracestate', 'x-request-id', 'accept']);
 
 type Outcome = 'HIT' | 'STALE' | 'MISS' | 'COALESCED' | 'PASS';
+
+/** An error as origins answer it: one status table and body shape (@vought/http-errors). */
+function answer(c: Context, error: unknown, extra: Record<string, string> = {}): Response {
+  const { status, body, headers } = errorBody(error);
+  return c.json(body, status, { ...headers, ...extra });
+}
 
 export async function startEdge(config: Config, options: EdgeOptions): Promise<RunningEdge> {
   const { logger } = options;
@@ -140,10 +147,8 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
       await verifier.verify(token, videoId);
       return null;
     } catch (error) {
-      const e = error instanceof AuthError ? error : new AuthError('auth.invalid', 'the playback token is not valid');
-      // the origins' JWKS unreachable is an outage, not a bad token
-      if (e.code === 'auth.unavailable') return c.json({ error: { code: e.code, message: e.message } }, 503, { 'retry-after': '5' });
-      return c.json({ error: { code: e.code, message: e.message } }, 401, { 'www-authenticate': 'Bearer' });
+      // the one table of statuses: an unreachable JWKS is an outage (503), a bad token 401
+      return answer(c, error instanceof AuthError ? error : new AuthError('auth.invalid', 'the playback token is not valid'));
     }
   }
 
@@ -199,9 +204,7 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
   }
 
   function unavailable(c: Context, error: Error | null): Response {
-    return c.json({ error: { code: 'edge.upstream_unavailable', message: `no upstream answered: ${error?.message ?? 'unknown'}` } }, 502, {
-      'retry-after': '5',
-    });
+    return answer(c, { code: 'edge.upstream_unavailable', message: `no upstream answered: ${error?.message ?? 'unknown'}` });
   }
 
   /** The upstream path of a fill: the key, plus the token when the request carried one there. */
@@ -419,9 +422,11 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
     const { address } = clientOf(c);
     const held = passing.get(address) ?? 0;
     if (held >= passPerClient) {
-      return c.json({ error: { code: 'edge.too_many_requests', message: `at most ${passPerClient} open requests per client` } }, 429, {
-        'retry-after': '1',
-      });
+      return answer(
+        c,
+        { code: 'edge.too_many_requests', message: `at most ${passPerClient} open requests per client` },
+        { 'retry-after': '1' },
+      );
     }
     passing.set(address, held + 1);
     let released = false;
@@ -471,7 +476,7 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
   app.on('PURGE', '*', async (c) => {
     const principal = await (await purgeAuth()).authenticate(c.req.header('authorization')).catch(() => null);
     if (!principal || !authorize(principal, 'cache.purge').allowed)
-      return c.json({ error: { code: 'auth.forbidden', message: 'PURGE needs an admin token' } }, principal ? 403 : 401);
+      return answer(c, new AuthError(principal ? 'auth.forbidden' : 'auth.missing', 'PURGE needs an admin token'));
     const soft = c.req.header('soft-purge') === '1' || c.req.header('fastly-soft-purge') === '1';
     const keys = (c.req.header('surrogate-key') ?? '').split(/\s+/).filter(Boolean);
     const delivery = deliveryRequest(new URL(c.req.url));

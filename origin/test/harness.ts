@@ -10,6 +10,7 @@ import { loadDevKeys, signDevToken } from '@vought/auth';
 import type { Visibility } from '@vought/catalog';
 import { type Config, loadConfig } from '@vought/config';
 import { locateFfmpeg, processVideo, renditionsOf } from '@vought/encoder';
+import { makeSource } from '@vought/media/test/ffmpeg-fixtures';
 import { createLogger } from '@vought/observability';
 import { type Adapters, openAdapters } from '@vought/runtime';
 import { type RunningOrigin, startOrigin } from '../src/origin-service.ts';
@@ -58,29 +59,7 @@ export function sourceFile(seconds: number): Promise<Buffer> {
     made = (async () => {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vought-src-'));
       const file = path.join(dir, 'src.mp4');
-      await run('ffmpeg', [
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=640x360:rate=30',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:sample_rate=48000',
-        '-t',
-        String(seconds),
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-c:a',
-        'aac',
-        '-shortest',
-        file,
-      ]);
+      await makeSource(file, { seconds });
       const bytes = await fs.readFile(file);
       await fs.rm(dir, { recursive: true, force: true });
       return bytes;

@@ -1,4 +1,5 @@
 // The one error type of the catalog: callers branch on `code`, never on the message.
+import { CodedError } from '@vought/errors';
 
 /**
  * - `catalog.not_found`: no such row.
@@ -10,14 +11,4 @@
  */
 export type CatalogErrorCode = 'catalog.not_found' | 'catalog.conflict' | 'catalog.invalid' | 'catalog.unavailable' | 'catalog.internal';
 
-export class CatalogError extends Error {
-  override readonly name = 'CatalogError';
-  constructor(
-    readonly code: CatalogErrorCode,
-    message: string,
-    readonly detail: { id?: string; [k: string]: unknown } = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class CatalogError extends CodedError<CatalogErrorCode, { id?: string; [k: string]: unknown }> {}

@@ -1,6 +1,6 @@
 // HLS playlists (RFC 8216 and draft-pantos-hls-rfc8216bis; Apple's HLS Authoring Specification)
-// from a Presentation. Built as an array of lines joined once: the 2-hour media playlist is on
-// the hot path (bench/manifest.ts).
+// from a Presentation. Built as an array of lines joined once: the 2-hour media playlist is built
+// on every cold manifest request.
 import type { AudioTrack, TextTrack, VideoTrack } from '@vought/media';
 import { deliveryUrls } from './delivery-urls.ts';
 import type { Presentation, SelectedTrack } from './presentation.ts';

@@ -1,13 +1,6 @@
+import { CodedError } from '@vought/errors';
+
 export type ManifestErrorCode = 'manifest.invalid_query' | 'manifest.no_match' | 'manifest.not_found';
 
 /** The one error class of @vought/manifest; `detail.parameter` names the query parameter at fault. */
-export class ManifestError extends Error {
-  override readonly name = 'ManifestError';
-  constructor(
-    readonly code: ManifestErrorCode,
-    message: string,
-    readonly detail: { parameter?: string; [k: string]: unknown } = {},
-  ) {
-    super(message);
-  }
-}
+export class ManifestError extends CodedError<ManifestErrorCode, { parameter?: string; [k: string]: unknown }> {}
