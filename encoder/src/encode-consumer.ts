@@ -42,6 +42,14 @@ export interface EncodeConsumerOptions {
   onEncoded?: (outcome: 'ready' | 'failed' | 'retry', seconds: number) => void;
 }
 
+/**
+ * A job whose encoder stops sending heartbeats is redelivered this long after the last one: the
+ * bound on how long a crashed encoder delays a video (heartbeats come every HEARTBEAT_MS, well
+ * inside it, so a live long encode is never taken away).
+ */
+export const ACK_WAIT_MS = 20_000;
+const HEARTBEAT_MS = 4_000;
+
 export function renditionsOf(index: MediaIndex): Rendition[] {
   return [
     ...index.tracks.map((t) =>
@@ -82,7 +90,7 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
       const started = performance.now();
       await catalog.updateVideo(data.videoId, { status: 'processing', error: null });
       await emit({ type: 'video.status', version: 1, videoId: data.videoId, status: 'processing', at: at() });
-      const heartbeat = setInterval(() => void job.inProgress().catch(() => {}), options.heartbeatMs ?? 10_000);
+      const heartbeat = setInterval(() => void job.inProgress().catch(() => {}), options.heartbeatMs ?? HEARTBEAT_MS);
       let lastProgress = 0;
       try {
         const result = await processVideo({
@@ -137,7 +145,7 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
     },
     {
       concurrency: options.concurrency,
-      ackWaitMs: options.ackWaitMs ?? 60_000,
+      ackWaitMs: options.ackWaitMs ?? ACK_WAIT_MS,
       maxDeliver: options.maxDeliver ?? 3,
       retryDelayMs: options.retryDelayMs ?? 5_000,
       onDeadLetter: async (job, reason) => {

@@ -3,6 +3,7 @@
 // The child never outlives its caller, and nothing it does (an error event on the process or its
 // pipes, a progress callback that throws) escapes as an uncaught exception.
 import { spawn } from 'node:child_process';
+import { tiedToThisProcess } from './child-process-guard.ts';
 import { abortError, EncodeError } from './encode-error.ts';
 
 export interface Progress {
@@ -18,7 +19,8 @@ export async function runFfmpeg(
   options: { durationSeconds: number; signal?: AbortSignal | undefined; onProgress?: ((p: Progress) => void) | undefined },
 ): Promise<void> {
   if (options.signal?.aborted) throw abortError(options.signal);
-  const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] = tiedToThisProcess(ffmpeg, args);
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let buffered = '';
   let outTime = 0;

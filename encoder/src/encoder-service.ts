@@ -10,6 +10,7 @@ import { Counter, createMetrics, Histogram, healthRoutes, type Logger, observe, 
 import { addReadinessProbes, listening } from '@vought/runtime';
 import type { ObjectStore } from '@vought/storage';
 import { Hono } from 'hono';
+import { removeOrphanScratch } from './child-process-guard.ts';
 import { startEncodeConsumer } from './encode-consumer.ts';
 import { locateFfmpeg } from './ffmpeg-locator.ts';
 
@@ -40,13 +41,16 @@ export async function startEncoder(
     registers: [metrics.registry],
   });
   const readiness = addReadinessProbes(new Readiness(logger), { store: deps.store, bus: deps.bus, catalog: deps.catalog });
+  const workDir = path.join(os.tmpdir(), 'vought-encoder');
+  const orphans = await removeOrphanScratch(workDir);
+  if (orphans) logger.info({ directories: orphans }, 'removed scratch files of encoders that died');
   const consumer = await startEncodeConsumer({
     bus: deps.bus,
     store: deps.store,
     catalog: deps.catalog,
     tools,
     logger,
-    workDir: path.join(os.tmpdir(), 'vought-encoder'),
+    workDir,
     concurrency: config.encoder.concurrency,
     ...(deps.preset ? { preset: deps.preset } : {}),
     onEncoded: (outcome, seconds) => {

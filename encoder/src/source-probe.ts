@@ -1,6 +1,7 @@
 // What the source IS, from ffprobe's reading of its content (never its name).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { tiedToThisProcess } from './child-process-guard.ts';
 import { type Demuxer, sniffFile } from './container-sniffer.ts';
 import { abortError, EncodeError } from './encode-error.ts';
 import { inputArgs } from './ffmpeg-input.ts';
@@ -108,7 +109,8 @@ export async function probeSource(
   let json: { format?: { format_name?: string; duration?: string }; streams?: FfprobeStream[] };
   try {
     const args = ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', ...inputArgs(demuxer, file)];
-    const { stdout } = await run(ffprobe, args, {
+    const [command, argv] = tiedToThisProcess(ffprobe, args);
+    const { stdout } = await run(command, argv, {
       maxBuffer: 16 * 1024 * 1024,
       timeout: 60_000,
       ...(options.signal ? { signal: options.signal } : {}),

@@ -27,6 +27,7 @@ import {
 } from '@vought/media';
 import type { Logger } from '@vought/observability';
 import type { ObjectStore } from '@vought/storage';
+import { scratchName } from './child-process-guard.ts';
 import { abortError, EncodeError } from './encode-error.ts';
 import { checkLimits, type EncodeLimits, type JobBudget, limitsWith, startBudget } from './encode-limits.ts';
 import { type Progress, runFfmpeg } from './encode-runner.ts';
@@ -271,7 +272,7 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessResu
   if (cleaned) logger.info({ videoId, objects: cleaned }, 'removed staging objects of an earlier attempt');
 
   const attempt = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const work = path.join(options.workDir, `${videoId}-${attempt}`);
+  const work = path.join(options.workDir, scratchName(videoId, attempt));
   await fs.mkdir(work, { recursive: true });
   const budget = startBudget(limitsWith(options.limits), options.signal);
   try {
