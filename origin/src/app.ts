@@ -6,6 +6,7 @@ import { healthRoutes, type Logger, observe, type Readiness, type ServiceMetrics
 import type { Adapters } from '@vought/runtime';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { mountConsole } from './console-routes.ts';
 import type { VideoGenerations } from './delivery/video-generations.ts';
 import { ApiError } from './http/api-error.ts';
 import { errorResponse } from './http/error-responses.ts';
@@ -86,6 +87,7 @@ export function createOriginApp<Api = never, Delivery = never>(
   );
   healthRoutes(app, { metrics: deps.metrics, readiness: deps.readiness });
   const mounted = { api: groups.api?.(app, deps), delivery: groups.delivery?.(app, deps) };
+  if (groups.api) mountConsole(app, deps); // the web console, beside the API it uses
   app.notFound((c) => errorResponse(new ApiError('http.not_found', `no route for ${c.req.method} ${c.req.path}`), c));
   app.onError((error, c) => errorResponse(error, c));
   return { app, mounted };

@@ -1,0 +1,151 @@
+// Manage a video (its owner or an admin): title, description, tags and visibility (PATCH), delete
+// with confirmation, and what to share: absolute HLS and DASH URLs and an embed snippet.
+import { ApiFailure, absolute, type Video, videos } from './api.ts';
+import { canManage, session } from './auth.ts';
+import { statusBadge } from './cards.ts';
+import { announce, confirmDialog, copy, field, h, replace } from './dom.ts';
+import { navigate, type Page } from './router.ts';
+import { unavailable } from './watch.ts';
+
+function shareRow(label: string, value: string, testid: string): HTMLElement {
+  const input = h('input', { type: 'text', readonly: true, value, 'data-testid': testid, class: 'mono' });
+  return h(
+    'div',
+    { class: 'share-row' },
+    field(label, input),
+    h(
+      'button',
+      { class: 'button secondary small', type: 'button', 'aria-label': `Copy the ${label}`, onclick: () => copy(value, label, input) },
+      'Copy',
+    ),
+  );
+}
+
+export const managePage: Page = async (main, params) => {
+  const id = params[0] ?? '';
+  let video: Video;
+  try {
+    video = await videos.get(id);
+  } catch (error) {
+    unavailable(main, id, error);
+    return;
+  }
+  document.title = `Edit ${video.title} · vought`;
+  if (!canManage(session(), video)) {
+    replace(
+      main,
+      h('h1', { tabindex: '-1' }, video.title),
+      h('p', null, 'Only its owner (or an admin) can change this video. ', h('a', { href: `/watch/${id}` }, 'Watch it')),
+    );
+    return;
+  }
+  const title = h('input', { type: 'text', name: 'title', value: video.title, required: true, maxlength: 200 });
+  const description = h('textarea', { name: 'description', rows: 4, maxlength: 5000 }, video.description);
+  const tags = h('input', { type: 'text', name: 'tags', value: video.tags.join(', '), autocomplete: 'off' });
+  const visibility = h(
+    'select',
+    { name: 'visibility', 'data-testid': 'visibility' },
+    (['public', 'unlisted', 'private'] as const).map((v) =>
+      h('option', { value: v, selected: video.visibility === v }, v[0]?.toUpperCase() + v.slice(1)),
+    ),
+  );
+  const error = h('p', { class: 'error', role: 'alert' });
+  const save = h('button', { class: 'button', type: 'submit', 'data-testid': 'save' }, 'Save changes');
+  const form = h(
+    'form',
+    {
+      class: 'card stack',
+      'aria-labelledby': 'details-title',
+      onsubmit: async (event: Event) => {
+        event.preventDefault();
+        error.textContent = '';
+        save.disabled = true;
+        try {
+          video = await videos.update(video.id, {
+            title: title.value.trim(),
+            description: description.value,
+            tags: tags.value
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
+            visibility: visibility.value as Video['visibility'],
+          });
+          announce('Saved');
+          renderShare();
+        } catch (e) {
+          error.textContent = e instanceof ApiFailure ? e.message : String(e);
+        } finally {
+          save.disabled = false;
+        }
+      },
+    },
+    h('h2', { id: 'details-title' }, 'Details'),
+    field('Title', title),
+    field('Description', description),
+    field('Tags', tags, 'Separated by commas'),
+    field('Visibility', visibility, 'Public: listed and searchable. Unlisted: anyone with the link. Private: only you (and admins).'),
+    error,
+    h('div', { class: 'row' }, save),
+  );
+
+  const share = h('section', { class: 'card stack', 'aria-labelledby': 'share-title' });
+  const renderShare = () => {
+    const embedUrl = absolute(`/embed/${video.id}`);
+    const snippet = `<iframe src="${embedUrl}" title="${video.title.replace(/"/g, '&quot;')}" width="640" height="360" allow="fullscreen; autoplay" loading="lazy" style="border:0"></iframe>`;
+    replace(
+      share,
+      h('h2', { id: 'share-title' }, 'Share'),
+      video.visibility === 'private' &&
+        h(
+          'p',
+          { class: 'note' },
+          'This video is private: these links play only with a playback token (POST /v1/videos/{id}/playback-tokens gives ready-made ones).',
+        ),
+      shareRow('HLS URL', absolute(video.links.hls), 'hls-url'),
+      shareRow('DASH URL', absolute(video.links.dash), 'dash-url'),
+      shareRow('Embed snippet', snippet, 'embed-snippet'),
+    );
+  };
+  renderShare();
+
+  const danger = h(
+    'section',
+    { class: 'card stack danger-zone', 'aria-labelledby': 'delete-title' },
+    h('h2', { id: 'delete-title' }, 'Delete'),
+    h('p', null, 'Deletes the video, every stored rendition and every cached copy. This cannot be undone.'),
+    h(
+      'div',
+      { class: 'row' },
+      h(
+        'button',
+        {
+          class: 'button danger',
+          type: 'button',
+          'data-testid': 'delete',
+          onclick: async () => {
+            if (!(await confirmDialog('Delete this video?', `“${video.title}” will be gone for good.`, 'Delete'))) return;
+            try {
+              await videos.remove(video.id);
+              announce(`Deleted “${video.title}”`);
+              navigate('/');
+            } catch (e) {
+              announce(`Could not delete: ${(e as Error).message}`, 'error');
+            }
+          },
+        },
+        'Delete video',
+      ),
+    ),
+  );
+
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'page-head' },
+      h('div', { class: 'row' }, h('h1', { tabindex: '-1' }, `Edit “${video.title}”`), statusBadge(video.status)),
+      h('a', { class: 'button secondary', href: `/watch/${video.id}` }, 'Watch'),
+    ),
+    h('div', { class: 'columns' }, form, h('div', { class: 'stack' }, share, danger)),
+  );
+};
