@@ -126,7 +126,8 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
     throw new Error(`no upstream answers (${errors.join('; ')})`);
   });
   const bus = options.bus;
-  if (bus && bus.kind !== 'memory') readiness.add(`bus:${bus.kind}`, () => bus.ping());
+  // without the bus this edge misses invalidations until it is back (it then replays them): degraded
+  if (bus && bus.kind !== 'memory') readiness.add(`bus:${bus.kind}`, () => bus.ping(), { critical: false });
 
   let purger: Authenticator | null = null;
   const purgeAuth = async () => {

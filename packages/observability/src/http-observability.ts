@@ -62,7 +62,8 @@ export function healthRoutes(app: Hono, options: { metrics: ServiceMetrics; read
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const report = await options.readiness.check();
-    return c.json({ status: report.ready ? 'ready' : 'unavailable', checks: report.checks }, report.ready ? 200 : 503);
+    const status = !report.ready ? 'unavailable' : report.degraded ? 'degraded' : 'ready';
+    return c.json({ status, checks: report.checks }, report.ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
     const body = await options.metrics.registry.metrics();

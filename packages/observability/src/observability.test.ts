@@ -123,6 +123,24 @@ describe('http observability', () => {
     expect(lines.filter((l) => l.msg === 'dependency is back')).toHaveLength(1);
   });
 
+  it('reports a non-critical dependency going away as degraded, still ready', async () => {
+    const { logger } = captureLogger();
+    const readiness = new Readiness(logger)
+      .add('catalog', async () => {})
+      .add(
+        'cache:redis',
+        async () => {
+          throw new Error('connection refused');
+        },
+        { critical: false },
+      );
+    const app = new Hono();
+    healthRoutes(app, { metrics: createMetrics('test'), readiness });
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'degraded', checks: { 'cache:redis': { ok: false, critical: false } } });
+  });
+
   it('times out a probe that hangs', async () => {
     const { logger } = captureLogger();
     const readiness = new Readiness(logger, 50).add('nats', () => new Promise(() => {}));

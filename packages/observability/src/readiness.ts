@@ -1,15 +1,21 @@
-// /readyz: each configured real adapter answers a ping. A dependency that goes away makes readiness
-// fail and is logged once when it goes and once when it comes back; it never crashes the process.
+// /readyz: each configured real adapter answers a ping. A critical dependency that goes away makes
+// readiness fail; a non-critical one (a shared cache, the bus: the service still answers without
+// them, from memory and storage) only marks it degraded, so a load balancer does not take every node
+// out for an outage that each node rides out. Changes are logged once when a dependency goes and once
+// when it comes back; nothing here crashes the process.
 import type { Logger } from './logger.ts';
 
 export interface Probe {
   name: string;
   check: () => Promise<void>;
+  critical: boolean;
 }
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  /** A non-critical dependency is not answering. */
+  degraded: boolean;
+  checks: Record<string, { ok: boolean; critical: boolean; error?: string }>;
 }
 
 export class Readiness {
@@ -21,8 +27,8 @@ export class Readiness {
     private readonly timeoutMs = 2000,
   ) {}
 
-  add(name: string, check: () => Promise<void>): this {
-    this.probes.push({ name, check });
+  add(name: string, check: () => Promise<void>, options: { critical?: boolean } = {}): this {
+    this.probes.push({ name, check, critical: options.critical ?? true });
     return this;
   }
 
@@ -32,11 +38,11 @@ export class Readiness {
       this.probes.map(async (probe) => {
         try {
           await withTimeout(probe.check(), this.timeoutMs, `${probe.name} did not answer within ${this.timeoutMs} ms`);
-          checks[probe.name] = { ok: true };
+          checks[probe.name] = { ok: true, critical: probe.critical };
           if (this.down.delete(probe.name)) this.logger.info({ dependency: probe.name }, 'dependency is back');
         } catch (error) {
           const message = (error as Error).message;
-          checks[probe.name] = { ok: false, error: message };
+          checks[probe.name] = { ok: false, critical: probe.critical, error: message };
           if (!this.down.has(probe.name)) {
             this.down.add(probe.name);
             this.logger.error({ dependency: probe.name, err: message }, 'dependency is not answering');
@@ -44,7 +50,8 @@ export class Readiness {
         }
       }),
     );
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
+    const all = Object.values(checks);
+    return { ready: all.every((c) => c.ok || !c.critical), degraded: all.some((c) => !c.ok && !c.critical), checks };
   }
 }
 

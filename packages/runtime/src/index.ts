@@ -133,11 +133,15 @@ export function addReadinessProbes(readiness: Readiness, adapters: Partial<Omit<
   const { store, cache, bus, catalog, rateLimiter, uploadLocker } = adapters;
   if (store && store.kind !== 'fs') readiness.add(`storage:${store.kind}`, () => store.ping());
   if (store && store.kind === 'fs') readiness.add('storage:fs', () => store.ping());
-  if (cache && cache.kind !== 'memory') readiness.add(`cache:${cache.kind}`, () => cache.ping());
-  if (bus && bus.kind !== 'memory') readiness.add(`bus:${bus.kind}`, () => bus.ping());
+  // Redis and NATS going away degrade a node (it serves from memory and storage), they do not take
+  // it out: every node would be out at once.
+  const degradable = { critical: false };
+  if (cache && cache.kind !== 'memory') readiness.add(`cache:${cache.kind}`, () => cache.ping(), degradable);
+  if (bus && bus.kind !== 'memory') readiness.add(`bus:${bus.kind}`, () => bus.ping(), degradable);
   if (catalog) readiness.add(`catalog:${catalog.kind}`, () => catalog.ping());
-  if (rateLimiter && rateLimiter.kind !== 'memory') readiness.add(`rate-limiter:${rateLimiter.kind}`, () => rateLimiter.ping());
-  if (uploadLocker && uploadLocker.kind !== 'memory') readiness.add(`upload-locker:${uploadLocker.kind}`, () => uploadLocker.ping());
+  if (rateLimiter && rateLimiter.kind !== 'memory') readiness.add(`rate-limiter:${rateLimiter.kind}`, () => rateLimiter.ping(), degradable);
+  if (uploadLocker && uploadLocker.kind !== 'memory')
+    readiness.add(`upload-locker:${uploadLocker.kind}`, () => uploadLocker.ping(), degradable);
   return readiness;
 }
 
