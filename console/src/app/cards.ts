@@ -27,7 +27,22 @@ export function videoCard(video: Video, options: { compact?: boolean } = {}): HT
   const img = h('img', { alt: '', loading: 'lazy', decoding: 'async', width: 320, height: 180 });
   img.addEventListener('error', () => img.classList.add('broken'));
   posterOf(video, img);
-  const titleTag = options.compact ? 'h3' : 'h2';
+  const title = h(options.compact ? 'h3' : 'h2', { class: 'card-title' }, video.title);
+  const meta = h(
+    'div',
+    { class: 'meta' },
+    video.status !== 'ready' && statusBadge(video.status),
+    video.visibility !== 'public' &&
+      h('span', { class: `badge vis-${video.visibility}` }, video.visibility === 'private' ? 'Private' : 'Unlisted'),
+    h('span', { class: 'when' }, h('time', { datetime: video.createdAt }, ago(video.createdAt))),
+  );
+  const thumb = h(
+    'div',
+    { class: 'thumb' },
+    video.status === 'ready' ? img : h('span', { class: 'thumb-status' }, STATUS_LABELS[video.status] ?? video.status),
+    video.duration ? h('span', { class: 'duration', 'aria-label': `duration ${clock(video.duration)}` }, clock(video.duration)) : null,
+  );
+  const href = `/watch/${encodeURIComponent(video.id)}`;
   return h(
     'li',
     {
@@ -36,24 +51,9 @@ export function videoCard(video: Video, options: { compact?: boolean } = {}): HT
       'data-status': video.status,
       'data-id': video.id,
     },
-    h(
-      'a',
-      { href: `/watch/${encodeURIComponent(video.id)}`, class: 'card-link' },
-      h(
-        'div',
-        { class: 'thumb' },
-        video.status === 'ready' ? img : h('span', { class: 'thumb-status' }, STATUS_LABELS[video.status] ?? video.status),
-        video.duration ? h('span', { class: 'duration', 'aria-label': `duration ${clock(video.duration)}` }, clock(video.duration)) : null,
-      ),
-      h(titleTag, { class: 'card-title' }, video.title),
-    ),
-    h(
-      'div',
-      { class: 'meta' },
-      video.status !== 'ready' && statusBadge(video.status),
-      video.visibility !== 'public' &&
-        h('span', { class: `badge vis-${video.visibility}` }, video.visibility === 'private' ? 'Private' : 'Unlisted'),
-      h('span', { class: 'when' }, h('time', { datetime: video.createdAt }, ago(video.createdAt))),
-    ),
+    // compact (beside the player): thumbnail left, title and details right, all one link
+    options.compact
+      ? h('a', { href, class: 'card-link' }, thumb, h('div', null, title, meta))
+      : [h('a', { href, class: 'card-link' }, thumb, title), meta],
   );
 }

@@ -108,6 +108,19 @@ function setIcon(button: HTMLElement, name: keyof typeof ICONS): void {
   button.replaceChildren(svg);
 }
 
+/** "fra" → "French" (the browser's language names), else the name the manifest gives. */
+function trackName(track: { name?: string; lang?: string }, index: number): string {
+  const lang = track.lang ?? '';
+  let language = '';
+  try {
+    language = lang ? (new Intl.DisplayNames([navigator.language, 'en'], { type: 'language' }).of(lang) ?? '') : '';
+  } catch {
+    language = ''; // not a language code
+  }
+  if (track.name && track.name !== lang) return track.name;
+  return language || lang || `Track ${index + 1}`;
+}
+
 const label = (text: string, control: HTMLSelectElement) => {
   const id = uid('pl');
   control.id = id;
@@ -327,17 +340,11 @@ export function createPlayer(options: PlayerOptions): Player {
         subtitles.textContent = '';
         subtitles.append(
           h('option', { value: '-1' }, 'Off'),
-          ...engine.subtitleTracks.map((t, i) =>
-            h('option', { value: i, selected: i === engine.subtitleTrack }, t.name || t.lang || `Track ${i + 1}`),
-          ),
+          ...engine.subtitleTracks.map((t, i) => h('option', { value: i, selected: i === engine.subtitleTrack }, trackName(t, i))),
         );
         subtitlesBox.hidden = engine.subtitleTracks.length === 0;
         audio.textContent = '';
-        audio.append(
-          ...engine.audioTracks.map((t, i) =>
-            h('option', { value: i, selected: i === engine.audioTrack }, t.name || t.lang || `Track ${i + 1}`),
-          ),
-        );
+        audio.append(...engine.audioTracks.map((t, i) => h('option', { value: i, selected: i === engine.audioTrack }, trackName(t, i))));
         audioBox.hidden = engine.audioTracks.length < 2;
       };
       engine.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, fillTracks);
@@ -361,7 +368,14 @@ export function createPlayer(options: PlayerOptions): Player {
       return;
     }
     sync();
-    if (options.autoplay) video.play().catch(() => sync()); // a browser may refuse autoplay: then the Play button
+    if (options.autoplay) {
+      // a browser may refuse autoplay (then the Play button); a play() cut short by hls.js
+      // re-attaching the media (AbortError) is tried again once the media can play
+      video.play().catch((error: Error) => {
+        if (error.name === 'AbortError') video.addEventListener('canplay', () => void video.play().catch(() => sync()), { once: true });
+        sync();
+      });
+    }
   })();
 
   return {
