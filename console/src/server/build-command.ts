@@ -1,10 +1,10 @@
-// `npm run build -w console`: writes the bundle to console/dist/ (to look at, or to serve from a
+// `npm run build -w console`: writes the bundle to console/build/ (to look at, or to serve from a
 // CDN) and prints its size. The origin does not need it: it builds the same bundle in memory.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildConsole } from './index.ts';
 
-const out = path.resolve(import.meta.dirname, '../../dist');
+const out = path.resolve(import.meta.dirname, '../../build');
 const bundle = await buildConsole();
 await rm(out, { recursive: true, force: true });
 await mkdir(path.join(out, 'assets'), { recursive: true });
