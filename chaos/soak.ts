@@ -70,7 +70,11 @@ async function main(): Promise<void> {
   const rss: Record<string, Array<[number, number]>> = {};
   const sampler = setInterval(() => {
     const t = (Date.now() - started) / 1000;
-    for (const p of cluster.processes) (rss[p.name] ??= []).push([t, rssMb(p.pid)]);
+    for (const p of cluster.processes) {
+      const points = rss[p.name] ?? [];
+      points.push([t, rssMb(p.pid)]);
+      rss[p.name] = points;
+    }
   }, 10_000);
 
   const uploader = (async () => {

@@ -3,6 +3,7 @@
 // user sees, printing its figure. Run by `npm test`; the whole file stays within a few minutes.
 import { createHash } from 'node:crypto';
 import { parseMediaIndex, serializeMediaIndex } from '@vought/media';
+import { skipUnlessFfmpeg } from '@vought/media/test/ffmpeg-fixtures';
 import { S3Store } from '@vought/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,14 +22,7 @@ import {
 
 const ci = process.env.CI === 'true';
 const engineUp = (await Promise.all([5432, 6379, 4222].map(portOpen))).every(Boolean);
-const ffmpegThere = await import('node:child_process').then(({ execFileSync }) => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
+const ffmpegThere = !(await skipUnlessFfmpeg('chaos suite'));
 if (ci && (!engineUp || !ffmpegThere)) throw new Error('CI=true: the chaos suite needs PostgreSQL, Redis, NATS and ffmpeg');
 const skip = !engineUp || !ffmpegThere;
 

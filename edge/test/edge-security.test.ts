@@ -3,21 +3,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadDevKeys, signPlaybackToken } from '@vought/auth';
+import { skipUnlessFfmpeg } from '@vought/media/test/ffmpeg-fixtures';
 import { createLogger } from '@vought/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReadyVideo, startTestOrigin, type TestOrigin } from '../../origin/test/harness.ts';
 import { EdgeCache, InFlight, PURGE_GRACE_MS } from '../src/edge-cache.ts';
 import { type RunningEdge, startEdge } from '../src/edge-service.ts';
 
-const hasFfmpeg = await import('node:child_process').then(({ execFileSync }) => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
-if (!hasFfmpeg && process.env.CI === 'true') throw new Error('ffmpeg is required for the edge tests in CI');
+const hasFfmpeg = !(await skipUnlessFfmpeg('edge tests'));
 
 const logger = createLogger({ service: 'edge-test', level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,19 +1,12 @@
 // The edge in front of a real origin serving a real encoded video.
+import { skipUnlessFfmpeg } from '@vought/media/test/ffmpeg-fixtures';
 import { createLogger } from '@vought/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReadyVideo, startTestOrigin, type TestOrigin } from '../../origin/test/harness.ts';
 import { cacheKey, freshness } from '../src/cache-policy.ts';
 import { type RunningEdge, startEdge } from '../src/edge-service.ts';
 
-const hasFfmpeg = await import('node:child_process').then(({ execFileSync }) => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
-if (!hasFfmpeg && process.env.CI === 'true') throw new Error('ffmpeg is required for the edge tests in CI');
+const hasFfmpeg = !(await skipUnlessFfmpeg('edge tests'));
 
 /** Requests the origin answered for segments, from its own metrics: counted at origin. */
 async function originSegmentRequests(t: TestOrigin): Promise<number> {

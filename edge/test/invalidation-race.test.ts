@@ -4,20 +4,13 @@
 // change over the bus). Each round opens the video, sends tokenless requests through origin and
 // edge, and closes it while they are in flight, so fills race the invalidation.
 import { loadDevKeys, signPlaybackToken } from '@vought/auth';
+import { skipUnlessFfmpeg } from '@vought/media/test/ffmpeg-fixtures';
 import { createLogger } from '@vought/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReadyVideo, startTestOrigin, type TestOrigin } from '../../origin/test/harness.ts';
 import { type RunningEdge, startEdge } from '../src/edge-service.ts';
 
-const hasFfmpeg = await import('node:child_process').then(({ execFileSync }) => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
-if (!hasFfmpeg && process.env.CI === 'true') throw new Error('ffmpeg is required for the edge tests in CI');
+const hasFfmpeg = !(await skipUnlessFfmpeg('edge tests'));
 
 /** The bound stated in SECURITY.md for one machine. */
 const PROPAGATION_MS = 1000;

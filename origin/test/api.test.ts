@@ -2,21 +2,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { loadDevKeys, signDevToken } from '@vought/auth';
+import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { SignJWT } from 'jose';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './harness.ts';
 
-async function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => resolve(!!socket.end()));
-    socket.once('error', () => resolve(false));
-  });
-}
-const redisUp = await reachable(6379);
-const pgUp = await reachable(5432);
-if ((!redisUp || !pgUp) && process.env.CI === 'true') throw new Error('Redis and PostgreSQL are required for the API tests in CI');
+const redisUp = !(await skipUnlessServer(6379, 'Redis', 'API tests on Redis'));
+const pgUp = !(await skipUnlessServer(5432, 'PostgreSQL', 'API tests on PostgreSQL'));
 
 /** A body that passes the content check (it starts like an MP4) followed by random bytes. */
 function mp4Like(size: number): Buffer {

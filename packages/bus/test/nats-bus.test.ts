@@ -1,24 +1,13 @@
 // The NATS JetStream adapter against the real server on 127.0.0.1:4222.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { describe, expect, it } from 'vitest';
 import { busContract } from '../src/bus.contract.ts';
 import { BusError } from '../src/index.ts';
 import { NatsBus } from '../src/nats-bus.ts';
 
-async function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => resolve(!!socket.end()));
-    socket.once('error', () => resolve(false));
-  });
-}
-
-const up = await reachable(4222);
-if (!up && process.env.CI === 'true')
-  throw new Error('NATS is not reachable on 127.0.0.1:4222 and CI=true: the real-adapter tests must run');
-const skip = up ? false : 'NATS is not reachable on 127.0.0.1:4222';
-if (skip) console.warn(`skipping NATS bus tests: ${skip}`);
+const skip = await skipUnlessServer(4222, 'NATS', 'NATS bus tests');
 
 busContract(
   'nats',

@@ -1,6 +1,7 @@
 // The Redis adapter and the tiered cache against the real Redis on 127.0.0.1:6379.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { describe, expect, it } from 'vitest';
 import { cacheContract } from '../src/cache.contract.ts';
 import { CacheError } from '../src/index.ts';
@@ -10,19 +11,7 @@ import { TieredCache } from '../src/tiered-cache.ts';
 
 const URL = 'redis://127.0.0.1:6379';
 
-async function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => resolve(!!socket.end()));
-    socket.once('error', () => resolve(false));
-  });
-}
-
-const up = await reachable(6379);
-if (!up && process.env.CI === 'true')
-  throw new Error('Redis is not reachable on 127.0.0.1:6379 and CI=true: the real-adapter tests must run');
-const skip = up ? false : 'Redis is not reachable on 127.0.0.1:6379';
-if (skip) console.warn(`skipping Redis cache tests: ${skip}`);
+const skip = await skipUnlessServer(6379, 'Redis', 'Redis cache tests');
 
 const prefix = () => `vought-test-${randomBytes(4).toString('hex')}`;
 

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { skipUnlessServer } from '@vought/observability/test/required-services';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allPages, catalogContract, loadSearchFixture, searchQueries, TestClock } from '../src/catalog.contract.ts';
@@ -16,26 +17,7 @@ import { SqliteCatalog } from '../src/sqlite-catalog.ts';
 
 const URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.setTimeout(2000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-const up = await reachable(5432);
-if (!up && process.env.CI === 'true')
-  throw new Error('PostgreSQL is not reachable on 127.0.0.1:5432 and CI=true: the real-adapter tests must run');
-const skip = up ? false : 'PostgreSQL is not reachable on 127.0.0.1:5432';
-if (skip) console.warn(`skipping PostgreSQL catalog tests: ${skip}`);
+const skip = await skipUnlessServer(5432, 'PostgreSQL', 'PostgreSQL catalog tests');
 
 const schemas: string[] = [];
 function newSchema(): string {
@@ -55,7 +37,7 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 afterAll(async () => {
-  if (!up) return;
+  if (skip) return;
   await admin(async (client) => {
     for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });

@@ -125,3 +125,10 @@ export async function probePackets(file: string, stream = 'v:0'): Promise<Array<
     flags: p.flags,
   }));
 }
+
+/** False when ffmpeg runs here; else the reason to skip `tests` (and a throw when CI=true). */
+export async function skipUnlessFfmpeg(tests: string): Promise<string | false> {
+  if (await hasFfmpeg()) return false;
+  if (process.env.CI === 'true') throw new Error(`ffmpeg is required for the ${tests} in CI`);
+  return `ffmpeg is not installed (${FFMPEG})`;
+}

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@vought/config';
+import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { describe, expect, it } from 'vitest';
 import { openAdapters } from '../src/index.ts';
 import { rateLimiterContract, uploadLockerContract } from '../src/ports.contract.ts';
@@ -12,15 +13,7 @@ import { RedisRateLimiter } from '../src/rate-limiter.ts';
 import { RedisUploadLocker } from '../src/upload-locker.ts';
 
 const URL = 'redis://127.0.0.1:6379';
-const up = await new Promise<boolean>((resolve) => {
-  const socket = net.connect(6379, '127.0.0.1');
-  socket.once('connect', () => resolve(!!socket.end()));
-  socket.once('error', () => resolve(false));
-});
-if (!up && process.env.CI === 'true')
-  throw new Error('Redis is not reachable on 127.0.0.1:6379 and CI=true: the real-adapter tests must run');
-const skip = up ? false : 'Redis is not reachable on 127.0.0.1:6379';
-if (skip) console.warn(`skipping Redis port tests: ${skip}`);
+const skip = await skipUnlessServer(6379, 'Redis', 'Redis port tests');
 const prefix = () => `vought-test-${randomBytes(4).toString('hex')}`;
 
 rateLimiterContract('redis', () => RedisRateLimiter.connect({ url: URL, prefix: prefix() }), { skip });
