@@ -2,7 +2,8 @@
 // data directory and free ports): sign in with a pasted token, register a webhook, upload an
 // ffmpeg-made mp4 through the page and watch it go through upload and encode to ready, play 5 s,
 // find it by search, make it private and still play it as its owner, see a clear message as
-// anonymous, read the webhook's deliveries, delete it. Every page gets a screenshot
+// anonymous, read the webhook's deliveries, delete it, and continue an upload cut by a page
+// reload when the same file is chosen again. Every page gets a screenshot
 // (test/artifacts/) and an axe-core check: no serious or critical violations.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -301,5 +302,38 @@ describe.skipIf(!ready)('web console in Chromium', { timeout: 180_000 }, () => {
     await page.getByTestId('confirm').click();
     await page.waitForURL(`${base}/`);
     expect((await fetch(`${base}/v1/videos/${videoId}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+  });
+
+  it('continues an upload interrupted by a page reload when the same file is chosen again', async () => {
+    const big = path.join(dir, 'Reloaded.mp4');
+    await run('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=6', '-c:v', 'libx264'],
+      ...['-preset', 'ultrafast', '-b:v', '4M', '-pix_fmt', 'yuv420p', big],
+    ]);
+    const tab = page; // signed in (the token is in this tab's sessionStorage)
+    const cdp = await context.newCDPSession(tab);
+    // a slow uplink (about 400 KB/s), so that the reload lands in the middle of the upload
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 400 * 1024,
+    });
+    await tab.goto(`${base}/upload`);
+    await tab.getByTestId('upload-input').setInputFiles(big);
+    await tab.waitForFunction('Number(document.querySelector("[data-testid=upload-item] progress")?.value) >= 15', null, {
+      timeout: 30_000,
+    });
+    const first = (await tab.getByTestId('upload-item').getAttribute('data-id')) as string;
+    await tab.reload();
+    await tab.getByText('Interrupted uploads').waitFor();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await tab.getByTestId('upload-input').setInputFiles(big);
+    const item = tab.getByTestId('upload-item');
+    await item.getByText('continuing an earlier upload').waitFor();
+    expect(await item.getAttribute('data-id')).toBe(first); // the same video, not a new one
+    await tab.waitForSelector('[data-testid=upload-item][data-state=ready]', { timeout: 120_000 });
+    await cdp.detach();
   });
 });
