@@ -60,9 +60,9 @@ function externalPackages(imports) {
         if (args.path.startsWith('node:') || builtins.has(args.path)) return { path: args.path, external: true };
         if (args.path.startsWith('@vought/')) return undefined; // a workspace: bundled from its sources
         const name = packageName(args.path);
-        const list = imports.get(name) ?? new Set();
+        const list = imports.get(name) ?? new Map();
         imports.set(name, list);
-        list.add(args.importer);
+        if (list.get(args.importer) !== 'import-statement') list.set(args.importer, args.kind);
         return { path: args.path, external: true };
       });
     },
@@ -125,23 +125,29 @@ export async function bundleService(workspaceDir, options = {}) {
     },
     plugins: [externalPackages(imports), sourceLocations(outdir)],
   });
-  checkProductionDependencies(imports);
+  const warnings = checkProductionDependencies(imports);
   const file = path.join(outdir, 'main.js');
   return {
     file,
     bytes: fs.statSync(file).size,
     modules: Object.keys(result.metafile.inputs).length,
     packages: [...imports.keys()].sort(),
+    warnings,
     ms: Math.round(performance.now() - started),
   };
 }
 
-/** Every external package is a production dependency of the workspace whose code imports it. */
+/**
+ * Every external package is a production dependency of the workspace whose code imports it. A
+ * dev dependency loaded only by a dynamic `import()` (a development-only command such as the CLI's
+ * `cluster`, which imports pg) is a warning: the bundle runs until that path is taken.
+ */
 function checkProductionDependencies(imports) {
   const all = workspaces().sort((a, b) => b.dir.length - a.dir.length);
   const problems = [];
+  const warnings = [];
   for (const [name, importers] of imports) {
-    for (const importer of importers) {
+    for (const [importer, kind] of importers) {
       const owner = all.find((ws) => importer.startsWith(ws.dir + path.sep));
       if (!owner) {
         problems.push(`${name}: imported by ${path.relative(repo, importer)}, outside every workspace`);
@@ -150,12 +156,16 @@ function checkProductionDependencies(imports) {
       const m = owner.manifest;
       const declared = { ...m.dependencies, ...m.optionalDependencies, ...m.peerDependencies };
       if (!(name in declared)) {
-        const where = m.devDependencies && name in m.devDependencies ? 'a devDependency' : 'not a dependency';
-        problems.push(`${name}: imported by ${path.relative(repo, importer)}, ${where} of ${m.name} (production images omit it)`);
+        const dev = Boolean(m.devDependencies && name in m.devDependencies);
+        const where = dev ? 'a devDependency' : 'not a dependency';
+        const line = `${name}: imported by ${path.relative(repo, importer)}, ${where} of ${m.name} (production images omit it)`;
+        if (dev && kind === 'dynamic-import') warnings.push(`${line}; only by import(), so only that path needs the dev install`);
+        else problems.push(line);
       }
     }
   }
   if (problems.length) throw new Error(`production build: undeclared run-time dependencies\n  ${problems.join('\n  ')}`);
+  return warnings;
 }
 
 // CLI: workspace directories as arguments, or the current directory.
@@ -168,6 +178,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         `${path.relative(repo, built.file)}: ${(built.bytes / 1024).toFixed(0)} KiB, ${built.modules} modules, ` +
           `${built.packages.length} npm packages external, ${built.ms} ms`,
       );
+      for (const warning of built.warnings) console.warn(`  warning: ${warning}`);
     }
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
