@@ -20,6 +20,19 @@ export { type SegmentTarget, segmentTargetOf } from './cenc/init-tracks.ts';
 export { addToIv, fragmentIv, hlsSequenceIv } from './cenc/iv.ts';
 export { decryptSegment, encryptSegment, type SegmentKey } from './cenc/segment-encryptor.ts';
 export type { Scheme } from './cenc/subsamples.ts';
+export {
+  accept,
+  audioFrameAt,
+  type Container,
+  DEMUXER_OF,
+  type Demuxer,
+  id3TagEnd,
+  looksLikeText,
+  REJECTED,
+  SNIFF_BYTES,
+  type SniffVerdict,
+  sniffContainer,
+} from './container-sniffer.ts';
 export { MediaError, type MediaErrorCode } from './media-error.ts';
 export { parseMediaIndex, serializeMediaIndex } from './media-index-codec.ts';
 // Indexes one fragmented-MP4 file holding a single track: reads ftyp/moov, then walks every
