@@ -87,7 +87,7 @@ export function createOriginApp<Api = never, Delivery = never>(
   );
   healthRoutes(app, { metrics: deps.metrics, readiness: deps.readiness });
   const mounted = { api: groups.api?.(app, deps), delivery: groups.delivery?.(app, deps) };
-  if (groups.api) mountConsole(app, deps); // the web console, beside the API it uses
+  if (groups.api) mountConsole(app, deps, { oidcClientId: deps.config.auth.oidcClientId }); // the web console, beside the API it uses
   app.notFound((c) => errorResponse(new ApiError('http.not_found', `no route for ${c.req.method} ${c.req.path}`), c));
   app.onError((error, c) => errorResponse(error, c));
   return { app, mounted };

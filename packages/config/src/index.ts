@@ -142,6 +142,11 @@ export const variables = {
     default: undefined,
     doc: 'OIDC issuer URL: its JWKS (found by discovery) verifies tokens (unset: the dev HS256 key)',
   },
+  VOUGHT_OIDC_CLIENT_ID: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "the console's OIDC client id (public client, authorization code + PKCE; unset: sign in by pasting a token)",
+  },
   VOUGHT_ROLES_CLAIM: { schema: z.string().min(1), default: 'roles', doc: 'claim path holding roles, e.g. `realm_access.roles`' },
   VOUGHT_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -194,7 +199,15 @@ export interface Config {
   encoder: { concurrency: number };
   uploads: { maxBytes: number };
   api: { rateLimitPerMinute: number; webhookPrivateTargets: boolean };
-  auth: { issuer: string; audience: string; oidcIssuer: string | undefined; rolesClaim: string; keyDir: string };
+  auth: {
+    issuer: string;
+    audience: string;
+    oidcIssuer: string | undefined;
+    /** The console's client id at the OIDC issuer. */
+    oidcClientId: string | undefined;
+    rolesClaim: string;
+    keyDir: string;
+  };
   log: { level: Raw['VOUGHT_LOG_LEVEL'] };
   origin: { workers: number };
   otel: { endpoint: string | undefined; serviceName: string | undefined };
@@ -279,6 +292,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       issuer: r.VOUGHT_JWT_ISSUER,
       audience: r.VOUGHT_JWT_AUDIENCE,
       oidcIssuer: r.VOUGHT_OIDC_ISSUER,
+      oidcClientId: r.VOUGHT_OIDC_CLIENT_ID,
       rolesClaim: r.VOUGHT_ROLES_CLAIM,
       keyDir: path.join(dataDir, 'keys'),
     },
