@@ -31,7 +31,7 @@ import type { Config } from '@vought/config';
 import { errorBody } from '@vought/http-errors';
 import { TOKEN_PARAMETER } from '@vought/manifest';
 import { Counter, createMetrics, Histogram, healthRoutes, type Logger, observe, Readiness } from '@vought/observability';
-import { decideRange, etagMatches, listening, TrustedProxies } from '@vought/runtime';
+import { addAdapterMetrics, decideRange, etagMatches, HttpDrain, listening, TrustedProxies } from '@vought/runtime';
 import { type Context, Hono } from 'hono';
 import { type DeliveryRequest, deliveryRequest, edgeFreshness, hasCredentials } from './cache-policy.ts';
 import { type CachedObject, EdgeCache, InFlight } from './edge-cache.ts';
@@ -87,6 +87,7 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
   const proxies = new TrustedProxies(config.trustedProxies);
 
   const metrics = createMetrics('edge');
+  if (options.bus) addAdapterMetrics(metrics.registry, { bus: options.bus });
   const outcomes = new Counter({
     name: 'edge_requests_total',
     help: 'Edge requests by cache outcome',
@@ -520,18 +521,20 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
     : null;
 
   const server = serve({ fetch: app.fetch, port: options.port ?? config.ports.edge, hostname: config.host });
+  const drain = new HttpDrain(server as import('node:http').Server);
   const { url, port } = await listening(server, config.host);
   logger.info({ url, upstreams: upstreams.urls }, 'edge listening');
   return {
     url,
     port,
     cache,
+    // SIGTERM (runService): /readyz 503 at once, no new connections, requests in flight (segments
+    // to slow players, fills) finish within SHUTDOWN_GRACE_MS; event streams passing through are
+    // cut at once (their clients reconnect), as is whatever is left after the grace.
     async stop() {
+      readiness.drain();
+      logger.info(await drain.close(), 'edge: HTTP drained');
       await subscription?.unsubscribe();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // open event streams would hold the server forever
-      (server as import('node:http').Server).closeAllConnections?.();
-      await closed;
       await upstreams.close();
     },
   };

@@ -39,7 +39,10 @@ export interface EncodeConsumerOptions {
   ackWaitMs?: number;
   maxDeliver?: number;
   retryDelayMs?: number;
-  onEncoded?: (outcome: 'ready' | 'failed' | 'retry', seconds: number) => void;
+  /** Each job's end: its outcome, wall time, and for `ready` the media duration encoded (seconds). */
+  onEncoded?: (outcome: 'ready' | 'failed' | 'retry', seconds: number, mediaSeconds?: number) => void;
+  /** A job starts (+1) or ends (-1), whatever its outcome (encode_jobs_in_progress). */
+  onActive?: (delta: 1 | -1) => void;
 }
 
 /**
@@ -77,70 +80,11 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
   return bus.consume<EncodeJob>(
     subjects.encodeQueue,
     async (job: Job<EncodeJob>) => {
-      const { data } = job;
-      if (data?.type !== 'encode' || typeof data.videoId !== 'string' || typeof data.sourceKey !== 'string') {
-        throw new PermanentJobError(`malformed encode job: ${JSON.stringify(data).slice(0, 200)}`);
-      }
-      const log = logger.child({ job_id: job.id, video_id: data.videoId, delivery: job.deliveryCount });
-      const video = await catalog.findVideo(data.videoId);
-      if (!video) {
-        log.warn('video was deleted before its encode: dropping the job');
-        return;
-      }
-      const started = performance.now();
-      await catalog.updateVideo(data.videoId, { status: 'processing', error: null });
-      await emit({ type: 'video.status', version: 1, videoId: data.videoId, status: 'processing', at: at() });
-      const heartbeat = setInterval(() => void job.inProgress().catch(() => {}), options.heartbeatMs ?? HEARTBEAT_MS);
-      let lastProgress = 0;
+      options.onActive?.(1);
       try {
-        const result = await processVideo({
-          videoId: data.videoId,
-          sourceKey: data.sourceKey,
-          store: options.store,
-          tools: options.tools,
-          workDir: options.workDir,
-          logger: log,
-          signal: job.signal,
-          ...(options.preset ? { preset: options.preset } : {}),
-          ...(options.limits ? { limits: options.limits } : {}),
-          onProgress: (p) => {
-            const now = Date.now();
-            if (now - lastProgress < 1000 && p.percent < 100) return; // throttled: one event a second
-            lastProgress = now;
-            void emit({
-              type: 'video.progress',
-              version: 1,
-              videoId: data.videoId,
-              percent: Math.round(p.percent * 10) / 10,
-              ...(p.speed ? { speed: p.speed } : {}),
-              at: at(),
-            });
-          },
-        });
-        await catalog.updateVideo(data.videoId, {
-          status: 'ready',
-          error: null,
-          duration: result.index.duration,
-          renditions: renditionsOf(result.index),
-        });
-        await emit({ type: 'video.status', version: 1, videoId: data.videoId, status: 'ready', at: at() });
-        const invalidation: Invalidation = { type: 'invalidate', version: 1, keys: [videoSurrogateKey(data.videoId)] };
-        await bus.publish(subjects.invalidate, invalidation);
-        const seconds = (performance.now() - started) / 1000;
-        options.onEncoded?.('ready', seconds);
-        log.info({ seconds: Math.round(seconds * 10) / 10, encoded: result.encoded, tracks: result.index.tracks.length }, 'video ready');
-      } catch (error) {
-        const seconds = (performance.now() - started) / 1000;
-        if (error instanceof EncodeError && error.permanent) {
-          log.warn({ err: error.message }, 'source cannot be encoded');
-          options.onEncoded?.('failed', seconds);
-          throw new PermanentJobError(publicMessage(error.message));
-        }
-        options.onEncoded?.('retry', seconds);
-        log.error({ err: (error as Error).message }, 'encode failed; it will be retried');
-        throw error;
+        await encode(job);
       } finally {
-        clearInterval(heartbeat);
+        options.onActive?.(-1);
       }
     },
     {
@@ -154,4 +98,73 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
       },
     },
   );
+
+  async function encode(job: Job<EncodeJob>): Promise<void> {
+    const { data } = job;
+    if (data?.type !== 'encode' || typeof data.videoId !== 'string' || typeof data.sourceKey !== 'string') {
+      throw new PermanentJobError(`malformed encode job: ${JSON.stringify(data).slice(0, 200)}`);
+    }
+    const log = logger.child({ job_id: job.id, video_id: data.videoId, delivery: job.deliveryCount });
+    const video = await catalog.findVideo(data.videoId);
+    if (!video) {
+      log.warn('video was deleted before its encode: dropping the job');
+      return;
+    }
+    const started = performance.now();
+    await catalog.updateVideo(data.videoId, { status: 'processing', error: null });
+    await emit({ type: 'video.status', version: 1, videoId: data.videoId, status: 'processing', at: at() });
+    const heartbeat = setInterval(() => void job.inProgress().catch(() => {}), options.heartbeatMs ?? HEARTBEAT_MS);
+    let lastProgress = 0;
+    try {
+      const result = await processVideo({
+        videoId: data.videoId,
+        sourceKey: data.sourceKey,
+        store: options.store,
+        tools: options.tools,
+        workDir: options.workDir,
+        logger: log,
+        signal: job.signal,
+        ...(options.preset ? { preset: options.preset } : {}),
+        ...(options.limits ? { limits: options.limits } : {}),
+        onProgress: (p) => {
+          const now = Date.now();
+          if (now - lastProgress < 1000 && p.percent < 100) return; // throttled: one event a second
+          lastProgress = now;
+          void emit({
+            type: 'video.progress',
+            version: 1,
+            videoId: data.videoId,
+            percent: Math.round(p.percent * 10) / 10,
+            ...(p.speed ? { speed: p.speed } : {}),
+            at: at(),
+          });
+        },
+      });
+      await catalog.updateVideo(data.videoId, {
+        status: 'ready',
+        error: null,
+        duration: result.index.duration,
+        renditions: renditionsOf(result.index),
+      });
+      await emit({ type: 'video.status', version: 1, videoId: data.videoId, status: 'ready', at: at() });
+      const invalidation: Invalidation = { type: 'invalidate', version: 1, keys: [videoSurrogateKey(data.videoId)] };
+      await bus.publish(subjects.invalidate, invalidation);
+      const seconds = (performance.now() - started) / 1000;
+      options.onEncoded?.('ready', seconds, result.index.duration);
+      log.info({ seconds: Math.round(seconds * 10) / 10, encoded: result.encoded, tracks: result.index.tracks.length }, 'video ready');
+    } catch (error) {
+      const seconds = (performance.now() - started) / 1000;
+      if (error instanceof EncodeError && error.permanent) {
+        log.warn({ err: error.message }, 'source cannot be encoded');
+        options.onEncoded?.('failed', seconds);
+        throw new PermanentJobError(publicMessage(error.message));
+      }
+      options.onEncoded?.('retry', seconds);
+      if (job.signal.aborted) log.warn({ seconds: Math.round(seconds * 10) / 10 }, 'encoder stopping: job handed back to the queue');
+      else log.error({ err: (error as Error).message }, 'encode failed; it will be retried');
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
 }

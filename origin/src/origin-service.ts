@@ -7,7 +7,7 @@ import { Authenticator, loadDevKeys } from '@vought/auth';
 import { type Invalidation, subjects, videoOfSurrogateKey } from '@vought/bus';
 import type { Config } from '@vought/config';
 import { createMetrics, type Logger, Readiness } from '@vought/observability';
-import { type Adapters, addReadinessProbes, listening } from '@vought/runtime';
+import { type Adapters, addAdapterMetrics, addReadinessProbes, HttpDrain, listening } from '@vought/runtime';
 import { mountApi } from './api/api-routes.ts';
 import { createOriginApp, type OriginDeps, type RouteGroup } from './app.ts';
 import { type Delivery, mountDelivery } from './delivery/delivery.ts';
@@ -35,6 +35,7 @@ export interface StartOriginOptions {
 export async function startOrigin(config: Config, options: StartOriginOptions): Promise<RunningOrigin> {
   const { logger, adapters } = options;
   const metrics = createMetrics('origin');
+  addAdapterMetrics(metrics.registry, adapters);
   const readiness = addReadinessProbes(new Readiness(logger), adapters);
   const keys = await loadDevKeys(config.auth.keyDir);
   const auth = await Authenticator.create({
@@ -75,6 +76,7 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
     void listener(req, res);
   });
   server.keepAliveTimeout = 65_000; // longer than typical CDN/LB idle timeouts (60 s)
+  const drain = new HttpDrain(server);
   server.listen(options.port ?? config.ports.origin, config.host);
   const { url, port } = await listening(server, config.host);
   logger.info({ url }, 'origin listening');
@@ -84,11 +86,14 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
     deps,
     app,
     delivery,
+    // SIGTERM (runService): /readyz 503 at once, no new connections, requests in flight finish
+    // within SHUTDOWN_GRACE_MS (uploads included: tus resumes those cut), then the rest closes.
     async stop() {
+      readiness.drain();
+      logger.info(await drain.close(), 'origin: HTTP drained');
       await invalidations.unsubscribe();
       await api?.webhooks.stop();
       await api?.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

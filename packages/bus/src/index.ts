@@ -5,6 +5,7 @@ import { MemoryBus } from './memory-bus.ts';
 import { NatsBus } from './nats-bus.ts';
 
 export { BusError, type BusErrorCode, PermanentJobError } from './bus-error.ts';
+export { busMetrics } from './bus-metrics.ts';
 export type {
   Bus,
   ConsumeOptions,

@@ -71,8 +71,10 @@ export class JobRunner<T> {
         outcome = { kind: 'dead', reason: `failed ${job.deliveryCount} deliveries; last: ${reason}` };
       else outcome = { kind: 'retry', reason };
     }
-    if (delivery.abort.signal.aborted && outcome.kind !== 'ack') {
-      await delivery.nak(0); // stopped past grace: another consumer takes it now
+    // Stopped past grace (aborted), or failed while this consumer stops (its ffmpeg got the same
+    // Ctrl-C, say): another consumer takes it now, not after the retry delay.
+    if (outcome.kind !== 'ack' && (delivery.abort.signal.aborted || (this.stopping && outcome.kind === 'retry'))) {
+      await delivery.nak(0);
       return;
     }
     if (outcome.kind === 'ack') await delivery.ack();

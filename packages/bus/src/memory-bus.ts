@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { injectTraceContext, SpanKind, withSpan } from '@vought/observability';
 import { BusError } from './bus-error.ts';
+import { countDeadLetter, watchQueue } from './bus-metrics.ts';
 import type { Bus, ConsumeOptions, EnqueueOptions, Headers, Job, JobConsumer, JobHandler, Message, Subscription } from './bus-types.ts';
 import { type Delivery, defaults, JobRunner } from './job-runner.ts';
 import { subjectMatches } from './subject-matcher.ts';
@@ -133,10 +134,12 @@ export class MemoryBus implements Bus {
     if (options.onDeadLetter) state.deadLetterHandlers.add(options.onDeadLetter as (job: Job<unknown>, reason: string) => void);
     const consumer = new MemoryConsumer(queue, new JobRunner(queue, handler, options) as JobRunner<unknown>);
     state.consumers.add(consumer);
+    const unwatch = watchQueue(queue, async () => state.jobs.filter((job) => !job.done).length);
     queueMicrotask(() => this.pump());
     return {
       stop: async ({ graceMs = 30_000 } = {}) => {
         state.consumers.delete(consumer);
+        unwatch();
         if (options.onDeadLetter) state.deadLetterHandlers.delete(options.onDeadLetter as (job: Job<unknown>, reason: string) => void);
         await consumer.runner.stop(graceMs);
       },
@@ -213,6 +216,7 @@ export class MemoryBus implements Bus {
       signal: new AbortController().signal,
       inProgress: async () => {},
     };
+    countDeadLetter(queue);
     await this.publish(
       this.deadLetterSubject(queue),
       { id: job.id, queue, reason, deliveries: job.deliveries, data: job.data },

@@ -23,6 +23,7 @@ import { type MsgHdrs, type NatsConnection, nanos, headers as natsHeaders } from
 import { connect } from '@nats-io/transport-node';
 import { injectTraceContext, SpanKind, withSpan } from '@vought/observability';
 import { BusError } from './bus-error.ts';
+import { countDeadLetter, watchQueue } from './bus-metrics.ts';
 import type { Bus, ConsumeOptions, EnqueueOptions, Headers, Job, JobConsumer, JobHandler, Message, Subscription } from './bus-types.ts';
 import { type Delivery, defaults, JobRunner } from './job-runner.ts';
 
@@ -301,6 +302,10 @@ export class NatsBus implements Bus {
     }
     const consumer: Consumer = await this.js.consumers.get(this.jobsStream, durable);
     const runner = new JobRunner<T>(queue, handler, options);
+    const unwatch = watchQueue(queue, async () => {
+      const info = await this.jsm.consumers.info(this.jobsStream, durable);
+      return info.num_pending + info.num_ack_pending;
+    });
 
     const deadLetter = async (job: Job<T>, reason: string, data: unknown) => {
       await this.js.publish(
@@ -310,6 +315,7 @@ export class NatsBus implements Bus {
           headers: fromHeaders({ ...job.headers, 'x-dead-reason': reason.slice(0, 1000) }),
         },
       );
+      countDeadLetter(queue);
       await Promise.resolve(options.onDeadLetter?.(job, reason)).catch(() => {});
     };
 
@@ -418,6 +424,7 @@ export class NatsBus implements Bus {
     const handle = {
       stop: async ({ graceMs = 30_000 }: { graceMs?: number } = {}) => {
         running = false;
+        unwatch();
         const stopped = runner.stop(graceMs);
         await loop.catch(() => {});
         advisory.unsubscribe();

@@ -1,6 +1,7 @@
 // The embedded default: an in-process LRU bounded by bytes (lru-cache's maxSize with a size per
 // entry), with TTLs and a tag index kept consistent on eviction, overwrite and delete.
 import { LRUCache } from 'lru-cache';
+import { counted } from './cache-metrics.ts';
 import type { Cache, Loaded, SetOptions } from './cache-types.ts';
 import { SingleFlight } from './single-flight.ts';
 
@@ -59,7 +60,7 @@ export class MemoryCache implements Cache {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    return this.lru.get(key)?.value;
+    return counted('memory', this.lru.get(key)?.value);
   }
 
   async set(key: string, value: Buffer, options: SetOptions = {}): Promise<void> {
@@ -101,7 +102,7 @@ export class MemoryCache implements Cache {
   }
 
   async getOrLoad(key: string, loader: () => Promise<Loaded>): Promise<Buffer> {
-    const hit = this.lru.get(key);
+    const hit = counted('memory', this.lru.get(key));
     if (hit) return hit.value;
     return this.flights.do(key, async () => {
       const loaded = await loader();

@@ -6,6 +6,7 @@
 import { withSpan } from '@vought/observability';
 import { Redis } from 'ioredis';
 import { CacheError } from './cache-error.ts';
+import { counted } from './cache-metrics.ts';
 import type { Cache, Loaded, SetOptions } from './cache-types.ts';
 import { SingleFlight } from './single-flight.ts';
 
@@ -125,7 +126,7 @@ export class RedisCache implements Cache {
   async get(key: string): Promise<Buffer | undefined> {
     return this.run('get', key, async () => {
       const stored = await this.redis.getBuffer(this.valueKey(key));
-      return stored ? unwrap(stored).value : undefined;
+      return counted('redis', stored ? unwrap(stored).value : undefined);
     });
   }
 
@@ -134,8 +135,7 @@ export class RedisCache implements Cache {
     return this.run('get', key, async () => {
       const results = await this.redis.multi().getBuffer(this.valueKey(key)).pttl(this.valueKey(key)).exec();
       const stored = results?.[0]?.[1] as Buffer | null | undefined;
-      if (!stored) return undefined;
-      return { ...unwrap(stored), ttlMs: Number(results?.[1]?.[1] ?? -1) };
+      return counted('redis', stored ? { ...unwrap(stored), ttlMs: Number(results?.[1]?.[1] ?? -1) } : undefined);
     });
   }
 

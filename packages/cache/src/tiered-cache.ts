@@ -2,6 +2,8 @@
 // Redis fills L1 with the entry's tags (so invalidations reach it) and its remaining TTL, bounded so
 // that a node that missed an invalidation message cannot serve a stale entry for long. While Redis is unavailable the tiered cache keeps working
 // on L1 and the loader; the readiness probe reports Redis, requests do not fail for it.
+
+import { counted } from './cache-metrics.ts';
 import type { Cache, Loaded, SetOptions } from './cache-types.ts';
 import type { MemoryCache } from './memory-cache.ts';
 import type { RedisCache } from './redis-cache.ts';
@@ -24,8 +26,13 @@ export class TieredCache implements Cache {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    const local = this.l1.peek(key);
+    const local = counted('memory', this.l1.peek(key));
     if (local) return local;
+    return this.remote(key);
+  }
+
+  /** L2 (counted there), filling L1 on a hit. */
+  private async remote(key: string): Promise<Buffer | undefined> {
     const remote = await this.l2.getEntry(key).catch(() => undefined);
     if (!remote) return undefined;
     this.l1.setSync(key, remote.value, { tags: remote.tags, ttlSeconds: this.l1Ttl(remote.ttlMs > 0 ? remote.ttlMs / 1000 : undefined) });
@@ -49,10 +56,11 @@ export class TieredCache implements Cache {
   }
 
   async getOrLoad(key: string, loader: () => Promise<Loaded>): Promise<Buffer> {
-    const local = this.l1.peek(key);
+    const local = counted('memory', this.l1.peek(key));
     if (local) return local;
     return this.flights.do(key, async () => {
-      const remote = await this.get(key);
+      // another flight may have filled L1 since (not a lookup of its own: not counted)
+      const remote = this.l1.peek(key) ?? (await this.remote(key));
       if (remote) return remote;
       const loaded = await loader();
       await this.set(key, loaded.value, loaded);

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Writable } from 'node:stream';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -147,5 +148,78 @@ describe('http observability', () => {
     const report = await readiness.check();
     expect(report.ready).toBe(false);
     expect(report.checks.nats?.error).toContain('did not answer');
+  });
+});
+
+describe('stopping and the metrics of readiness and bytes', () => {
+  it('answers /readyz 503 "stopping" once drained, without asking its dependencies', async () => {
+    const { logger } = captureLogger();
+    let asked = 0;
+    const readiness = new Readiness(logger).add('catalog', async () => {
+      asked++;
+    });
+    const app = new Hono();
+    healthRoutes(app, { metrics: createMetrics('test'), readiness });
+    expect((await app.request('/readyz')).status).toBe(200);
+    readiness.drain();
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'stopping', checks: {} });
+    expect(asked).toBe(1);
+  });
+
+  it('exports readiness_dependency_up per probe, checking on scrape when nobody asked /readyz lately', async () => {
+    const { logger } = captureLogger();
+    let up = true;
+    const readiness = new Readiness(logger)
+      .add('catalog:sqlite', async () => {})
+      .add('bus:nats', async () => {
+        if (!up) throw new Error('down');
+      });
+    const metrics = createMetrics('test');
+    const app = new Hono();
+    healthRoutes(app, { metrics, readiness });
+    healthRoutes(new Hono(), { metrics, readiness }); // twice on one registry: still one gauge
+    const scrape = async () => (await app.request('/metrics')).text();
+    expect(await scrape()).toContain('readiness_dependency_up{dependency="bus:nats",service="test"} 1');
+    up = false;
+    // a fresh result is reported as is; a /readyz call refreshes it
+    expect(await scrape()).toContain('readiness_dependency_up{dependency="bus:nats",service="test"} 1');
+    await app.request('/readyz');
+    const text = await scrape();
+    expect(text).toContain('readiness_dependency_up{dependency="bus:nats",service="test"} 0');
+    expect(text).toContain('readiness_dependency_up{dependency="catalog:sqlite",service="test"} 1');
+  });
+
+  it('counts response bytes by route: from the socket under Node, from content-length otherwise', async () => {
+    const { logger } = captureLogger();
+    const metrics = createMetrics('test');
+    const app = new Hono();
+    app.use('*', observe({ logger, metrics, logRequests: false }));
+    app.get('/v1/things/:id', (c) => c.body('x'.repeat(1000), 200, { 'content-length': '1000' }));
+    app.get('/stream', () => new Response(new Blob(['y'.repeat(5000)]).stream()));
+    await app.request('/v1/things/1');
+    await app.request('/v1/things/2', { method: 'HEAD' });
+    expect((await metrics.registry.getSingleMetricAsString('http_response_bytes_total')).split('\n')).toContain(
+      'http_response_bytes_total{route="/v1/things/:id",service="test"} 1000',
+    );
+    // as @hono/node-server calls it: the Node request and response in env
+    const server = http.createServer(async (req, res) => {
+      const response = await app.fetch(new Request(`http://localhost${req.url}`), { incoming: req, outgoing: res });
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      for await (const chunk of response.body ?? []) res.write(chunk);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    expect((await (await fetch(`http://127.0.0.1:${port}/stream`)).text()).length).toBe(5000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const line = (await metrics.registry.getSingleMetricAsString('http_response_bytes_total'))
+      .split('\n')
+      .find((l) => l.startsWith('http_response_bytes_total{route="/stream"'));
+    // body, chunk framing, status line and headers
+    expect(Number(line?.split(' ')[1])).toBeGreaterThan(5000);
+    expect(Number(line?.split(' ')[1])).toBeLessThan(5600);
+    await new Promise((resolve) => server.close(resolve));
   });
 });

@@ -15,12 +15,17 @@ export interface ReadinessReport {
   ready: boolean;
   /** A non-critical dependency is not answering. */
   degraded: boolean;
+  /** The service got SIGTERM and is draining: never ready again. */
+  stopping: boolean;
   checks: Record<string, { ok: boolean; critical: boolean; error?: string }>;
 }
 
 export class Readiness {
   private readonly probes: Probe[] = [];
   private readonly down = new Set<string>();
+  private stopping = false;
+  /** Result of each probe's last check (readiness_dependency_up). */
+  readonly last = new Map<string, { ok: boolean; at: number }>();
 
   constructor(
     private readonly logger: Logger,
@@ -32,17 +37,36 @@ export class Readiness {
     return this;
   }
 
+  /** From now on the service is not ready (it is stopping), whatever its dependencies say. */
+  drain(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.logger.info('draining: /readyz answers 503 from now on');
+  }
+
+  get draining(): boolean {
+    return this.stopping;
+  }
+
+  get probeNames(): string[] {
+    return this.probes.map((p) => p.name);
+  }
+
   async check(): Promise<ReadinessReport> {
+    // A stopping service answers at once, without asking its dependencies.
+    if (this.stopping) return { ready: false, degraded: false, stopping: true, checks: {} };
     const checks: ReadinessReport['checks'] = {};
     await Promise.all(
       this.probes.map(async (probe) => {
         try {
           await withTimeout(probe.check(), this.timeoutMs, `${probe.name} did not answer within ${this.timeoutMs} ms`);
           checks[probe.name] = { ok: true, critical: probe.critical };
+          this.last.set(probe.name, { ok: true, at: Date.now() });
           if (this.down.delete(probe.name)) this.logger.info({ dependency: probe.name }, 'dependency is back');
         } catch (error) {
           const message = (error as Error).message;
           checks[probe.name] = { ok: false, critical: probe.critical, error: message };
+          this.last.set(probe.name, { ok: false, at: Date.now() });
           if (!this.down.has(probe.name)) {
             this.down.add(probe.name);
             this.logger.error({ dependency: probe.name, err: message }, 'dependency is not answering');
@@ -51,7 +75,7 @@ export class Readiness {
       }),
     );
     const all = Object.values(checks);
-    return { ready: all.every((c) => c.ok || !c.critical), degraded: all.some((c) => !c.ok && !c.critical), checks };
+    return { ready: all.every((c) => c.ok || !c.critical), degraded: all.some((c) => !c.ok && !c.critical), stopping: false, checks };
   }
 }
 

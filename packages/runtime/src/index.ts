@@ -2,12 +2,13 @@
 // answers before the service says it is up (a bad value stops start-up with one line naming the
 // variable), and registers readiness probes. `npm start` opens them once and hands the same
 // instances to origin, encoder and edge: the in-process bus only works when it is shared.
-import { type Bus, createBus } from '@vought/bus';
-import { type Cache, createCache } from '@vought/cache';
+import { type Bus, busMetrics, createBus } from '@vought/bus';
+import { type Cache, cacheMetrics, createCache } from '@vought/cache';
 import { type Catalog, openCatalog } from '@vought/catalog';
 import { type Config, ConfigError, memorySplit } from '@vought/config';
-import { createLogger, type Logger, type Readiness } from '@vought/observability';
-import { createStore, type ObjectStore } from '@vought/storage';
+import { createLogger, type Logger, type Readiness, type Registry, registerShared } from '@vought/observability';
+import { createStore, type ObjectStore, storageMetrics } from '@vought/storage';
+import { SHUTDOWN_GRACE_MS } from './http-drain.ts';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limiter.ts';
 import { MemoryUploadLocker, RedisUploadLocker, type UploadLocker } from './upload-locker.ts';
 
@@ -145,11 +146,40 @@ export function addReadinessProbes(readiness: Readiness, adapters: Partial<Omit<
   return readiness;
 }
 
+export interface RunServiceOptions {
+  /**
+   * After SIGTERM, the process exits 1 if `stop` has not finished within this. Default: the HTTP
+   * grace period (SHUTDOWN_GRACE_MS) plus 10 s to close the adapters. Kubernetes'
+   * terminationGracePeriodSeconds must exceed it plus the preStop sleep (deploy/k8s).
+   */
+  stopTimeoutMs?: number;
+}
+
+/**
+ * The adapters' own metrics on a service's registry, next to its HTTP metrics: storage_read_seconds
+ * (store), cache_requests_total (cache), bus_queue_pending and bus_dead_letters_total (bus). The
+ * adapters keep one set per process and observe into it whoever uses them; each service registry
+ * that registers the set exports it with that service's labels. (Under `vought start` the three
+ * services share one set of adapters, so each of them shows the whole process's adapter traffic.)
+ */
+export function addAdapterMetrics(registry: Registry, adapters: Partial<Pick<Adapters, 'store' | 'cache' | 'bus'>>): Registry {
+  if (adapters.store) registerShared(registry, storageMetrics);
+  if (adapters.cache) registerShared(registry, cacheMetrics);
+  if (adapters.bus) registerShared(registry, busMetrics);
+  return registry;
+}
+
 /**
  * Runs a service's main: a ConfigError prints its one line (`VOUGHT_REDIS_URL: cannot start the
- * cache: ...`) and exits 1; SIGTERM/SIGINT call `stop` once, then exit.
+ * cache: ...`) and exits 1. SIGTERM/SIGINT call `stop` once (a graceful stop: see http-drain.ts and
+ * docs/deploy.md), then exit 0, or 1 if stopping failed or outlasted `stopTimeoutMs`. A second
+ * signal kills at once.
  */
-export async function runService(service: string, main: (logger: Logger) => Promise<{ stop(): Promise<void> }>): Promise<void> {
+export async function runService(
+  service: string,
+  main: (logger: Logger) => Promise<{ stop(): Promise<void> }>,
+  options: RunServiceOptions = {},
+): Promise<void> {
   const logger = createLogger({ service });
   let running: { stop(): Promise<void> };
   try {
@@ -166,11 +196,21 @@ export async function runService(service: string, main: (logger: Logger) => Prom
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 30_000);
+    const started = performance.now();
+    const timeoutMs = options.stopTimeoutMs ?? SHUTDOWN_GRACE_MS + 10_000;
+    logger.info({ signal, timeout_ms: timeoutMs }, 'stopping');
+    const force = setTimeout(() => {
+      logger.error({ timeout_ms: timeoutMs }, 'did not stop in time: exiting anyway');
+      process.exit(1);
+    }, timeoutMs);
     force.unref();
-    await running.stop().catch((error: Error) => logger.error({ err: error.message }, 'error while stopping'));
-    process.exit(0);
+    let code = 0;
+    await running.stop().catch((error: Error) => {
+      code = 1;
+      logger.error({ err: error.message }, 'error while stopping');
+    });
+    logger.info({ ms: Math.round(performance.now() - started) }, 'stopped');
+    process.exit(code);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
@@ -180,6 +220,7 @@ export async function runService(service: string, main: (logger: Logger) => Prom
 }
 
 export { TrustedProxies } from './client-address.ts';
+export { type DrainResult, HttpDrain, SHUTDOWN_GRACE_MS } from './http-drain.ts';
 export { decideRange, type RangeDecision } from './http-range.ts';
 export { etagMatches } from './http-validators.ts';
 export { listening } from './listen.ts';

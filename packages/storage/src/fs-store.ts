@@ -11,6 +11,7 @@ import { contentTypeOf } from './content-types.ts';
 import { validateKey, validatePrefix } from './key-validator.ts';
 import { resolveRange } from './range.ts';
 import { StorageError } from './storage-error.ts';
+import { timeRead } from './storage-metrics.ts';
 import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutBody, PutOptions } from './storage-types.ts';
 import { holdStreamErrors } from './stream-errors.ts';
 
@@ -93,11 +94,24 @@ export class FsStore implements ObjectStore {
 
   async get(key: string, range?: ByteRange): Promise<ObjectBody> {
     return withSpan('storage.get', { 'storage.kind': 'fs', 'storage.key': key }, async () => {
-      const stats = await this.statOf(key);
+      // first byte: the file open (the stream opens by itself, whether or not it is read yet)
+      const timed = timeRead('fs', range ? 'range' : 'get');
+      let stats: FileStats;
+      try {
+        stats = await this.statOf(key);
+      } catch (error) {
+        timed();
+        throw error;
+      }
       const info = this.info(key, stats);
-      if (!range) return { ...info, body: createReadStream(this.pathOf(key)) };
-      const resolved = resolveRange(range, info.size, key);
-      return { ...info, range: resolved, body: createReadStream(this.pathOf(key), { start: resolved.start, end: resolved.end }) };
+      const resolved = range ? resolveRange(range, info.size, key) : undefined;
+      const body = createReadStream(this.pathOf(key), resolved ? { start: resolved.start, end: resolved.end } : {});
+      const done = () => {
+        body.off('ready', done).off('error', done);
+        timed();
+      };
+      body.once('ready', done).once('error', done);
+      return resolved ? { ...info, range: resolved, body } : { ...info, body };
     });
   }
 
@@ -109,10 +123,12 @@ export class FsStore implements ObjectStore {
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
       throw new StorageError('storage.range_not_satisfiable', `bad read ${offset}+${length}`, { key });
     }
+    const timed = timeRead('fs', 'range');
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(file, 'r');
     } catch (error) {
+      timed();
       throw mapError(error, key);
     }
     try {
@@ -127,24 +143,31 @@ export class FsStore implements ObjectStore {
     } catch (error) {
       throw mapError(error, key);
     } finally {
+      timed();
       await handle.close();
     }
   }
 
   async readAll(key: string): Promise<Buffer> {
+    const timed = timeRead('fs', 'get');
     try {
       return await fs.readFile(this.pathOf(key));
     } catch (error) {
       throw mapError(error, key);
+    } finally {
+      timed();
     }
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
+    const timed = timeRead('fs', 'head');
     try {
       return this.info(key, await this.statOf(key));
     } catch (error) {
       if (error instanceof StorageError && error.code === 'storage.not_found') return null;
       throw error;
+    } finally {
+      timed();
     }
   }
 

@@ -10,6 +10,7 @@ export type { FsStoreOptions } from './fs-store.ts';
 export { validateKey } from './key-validator.ts';
 export type { S3StoreOptions } from './s3-store.ts';
 export { StorageError, type StorageErrorCode } from './storage-error.ts';
+export { storageMetrics } from './storage-metrics.ts';
 export type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutBody, PutOptions } from './storage-types.ts';
 export { FsStore, S3Store };
 

@@ -22,6 +22,7 @@ import { contentTypeOf } from './content-types.ts';
 import { validateKey, validatePrefix } from './key-validator.ts';
 import { resolveRange } from './range.ts';
 import { StorageError } from './storage-error.ts';
+import { timeRead } from './storage-metrics.ts';
 import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutBody, PutOptions } from './storage-types.ts';
 import { holdStreamErrors } from './stream-errors.ts';
 
@@ -104,9 +105,11 @@ export class S3Store implements ObjectStore {
     validateKey(key);
     return withSpan('storage.get', { 'storage.kind': 's3', 'storage.key': key }, async () => {
       try {
-        const out = await this.client.send(
-          new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
-        );
+        // first byte: the response head (read() and readAll() come through here)
+        const timed = timeRead('s3', range ? 'range' : 'get');
+        const out = await this.client
+          .send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }))
+          .finally(timed);
         const total = out.ContentRange ? Number(out.ContentRange.split('/')[1]) : Number(out.ContentLength ?? 0);
         const info: ObjectInfo = {
           key,
@@ -165,7 +168,8 @@ export class S3Store implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | null> {
     validateKey(key);
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const timed = timeRead('s3', 'head');
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })).finally(timed);
       return {
         key,
         size: Number(out.ContentLength ?? 0),
