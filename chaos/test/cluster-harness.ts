@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadDevKeys, signDevToken } from '@vought/auth';
-import { makeSource } from '@vought/media/test/ffmpeg-fixtures';
 import { type RunningCluster, startCluster } from '../../cli/src/cluster-command.ts';
+import { sourceFile } from '../../origin/test/harness.ts';
 
 export const run = promisify(execFile);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,22 +37,8 @@ export function urlOf(cluster: RunningCluster, name: string): string {
   return p.url;
 }
 
-const sources = new Map<number, Promise<Buffer>>();
-export function source(seconds: number): Promise<Buffer> {
-  let made = sources.get(seconds);
-  if (!made) {
-    made = (async () => {
-      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vought-chaos-src-'));
-      const file = path.join(dir, 'src.mp4');
-      await makeSource(file, { seconds });
-      const bytes = await fs.readFile(file);
-      await fs.rm(dir, { recursive: true, force: true });
-      return bytes;
-    })();
-    sources.set(seconds, made);
-  }
-  return made;
-}
+/** A source of `seconds` (H.264 + AAC 640x360), made once per length: the origin tests' maker. */
+export const source = (seconds: number): Promise<Buffer> => sourceFile(seconds);
 
 export async function upload(origin: string, token: string, seconds: number, visibility = 'public'): Promise<string> {
   const created = await fetch(`${origin}/v1/videos`, {
@@ -127,6 +113,12 @@ export async function groupPids(pgid: number): Promise<number[]> {
 export async function ffmpegPids(): Promise<number[]> {
   const { stdout } = await run('pgrep', ['-x', 'ffmpeg']).catch(() => ({ stdout: '' }));
   return stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/** A process that has exited but not been reaped yet (its parent gone, init collects it later). */
+export async function isZombie(pid: number): Promise<boolean> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat === '' || stat.split(') ')[1]?.[0] === 'Z';
 }
 
 export async function parentOf(pid: number): Promise<number> {

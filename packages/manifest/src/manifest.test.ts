@@ -4,34 +4,13 @@ import type { AudioTrack, MediaIndex, VideoTrack } from '@vought/media';
 import { Parser } from 'm3u8-parser';
 import { parse as parseMpd } from 'mpd-parser';
 import { describe, expect, it } from 'vitest';
+import { fragments } from '../test/fixture-index.ts';
 import { buildMpd } from './dash-builder.ts';
 import { buildMediaPlaylist, buildMultivariantPlaylist } from './hls-builder.ts';
 import { ManifestError } from './manifest-error.ts';
 import { mediaPlaylistQuery, normaliseQuery, parseManifestQuery } from './manifest-query.ts';
 import { present } from './presentation.ts';
 import { findFragment, planSegments, segmentAt } from './segment-planner.ts';
-
-function fragments(count: number, duration: number, bytes: (i: number) => number) {
-  const f = {
-    time: [] as number[],
-    duration: [] as number[],
-    offset: [] as number[],
-    size: [] as number[],
-    keyframe: [] as (0 | 1)[],
-    iframeSize: [] as number[],
-  };
-  let offset = 1000;
-  for (let i = 0; i < count; i++) {
-    f.time.push(i * duration);
-    f.duration.push(duration);
-    f.offset.push(offset);
-    f.size.push(bytes(i));
-    f.keyframe.push(1);
-    f.iframeSize.push(Math.floor(bytes(i) / 5));
-    offset += bytes(i);
-  }
-  return f;
-}
 
 const video = (id: string, height: number, rate: number): VideoTrack => ({
   id,
@@ -45,7 +24,7 @@ const video = (id: string, height: number, rate: number): VideoTrack => ({
   duration: 15360 * 20,
   init: { offset: 0, size: 1000 },
   bandwidth: { peak: rate * 1.3, average: rate },
-  fragments: fragments(10, 30720, (i) => Math.round((rate / 8) * 2 * (i === 3 ? 1.5 : 1))),
+  fragments: fragments(10, 30720, (i) => Math.round((rate / 8) * 2 * (i === 3 ? 1.5 : 1)), 1000, 1).fragments,
   width: Math.round((height * 16) / 9 / 2) * 2,
   height,
   frameRate: { num: 30, den: 1 },
@@ -66,7 +45,7 @@ const audio = (id: string, language: string): AudioTrack => ({
   duration: 96256 * 10,
   init: { offset: 0, size: 700 },
   bandwidth: { peak: 130_000, average: 128_000 },
-  fragments: fragments(10, 96256, () => 32_000),
+  fragments: fragments(10, 96256, () => 32_000, 1000, 1).fragments,
   channels: 2,
   sampleRate: 48000,
 });

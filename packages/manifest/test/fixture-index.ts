@@ -3,7 +3,11 @@
 // fragment larger than the rest (peak bandwidth), subtitles and thumbnails.
 import type { AudioTrack, MediaIndex, VideoTrack } from '@vought/media';
 
-function fragments(count: number, duration: number, bytes: (i: number) => number, initSize: number) {
+/**
+ * A fragment table: `count` fragments of `duration` ticks (the last one `lastScale` as long), sizes
+ * from `bytes`, stored right after an init segment of `initSize` bytes.
+ */
+export function fragments(count: number, duration: number, bytes: (i: number) => number, initSize: number, lastScale = 0.6) {
   const f = {
     time: [] as number[],
     duration: [] as number[],
@@ -15,7 +19,7 @@ function fragments(count: number, duration: number, bytes: (i: number) => number
   let offset = initSize;
   for (let i = 0; i < count; i++) {
     f.time.push(i * duration);
-    f.duration.push(i === count - 1 ? Math.round(duration * 0.6) : duration);
+    f.duration.push(i === count - 1 ? Math.round(duration * lastScale) : duration);
     f.offset.push(offset);
     f.size.push(bytes(i));
     f.keyframe.push(1);
