@@ -96,8 +96,10 @@ export async function bundleService(workspaceDir, options = {}) {
   const dir = path.resolve(workspaceDir);
   const entry = path.join(dir, 'src', 'main.ts');
   if (!fs.existsSync(entry)) throw new Error(`${path.relative(repo, entry)}: no such entry point`);
-  const outdir = options.outdir ?? path.join(dir, 'dist');
-  fs.rmSync(outdir, { recursive: true, force: true });
+  const finalDir = options.outdir ?? path.join(dir, 'dist');
+  // Built beside dist/ (same depth: the relative paths written into the bundle hold), then swapped
+  // in, so a process starting meanwhile or a concurrent build never sees half a bundle.
+  const outdir = `${finalDir}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const imports = new Map();
   const started = performance.now();
   const result = await esbuild.build({
@@ -125,8 +127,24 @@ export async function bundleService(workspaceDir, options = {}) {
     },
     plugins: [externalPackages(imports), sourceLocations(outdir)],
   });
-  const warnings = checkProductionDependencies(imports);
-  const file = path.join(outdir, 'main.js');
+  let warnings;
+  try {
+    warnings = checkProductionDependencies(imports);
+  } catch (error) {
+    fs.rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
+  for (let attempt = 0; ; attempt++) {
+    fs.rmSync(finalDir, { recursive: true, force: true });
+    try {
+      fs.renameSync(outdir, finalDir);
+      break;
+    } catch (error) {
+      // another build put its dist/ there between our rm and rename: replace it
+      if (attempt > 5 || !['ENOTEMPTY', 'EEXIST'].includes(error.code)) throw error;
+    }
+  }
+  const file = path.join(finalDir, 'main.js');
   return {
     file,
     bytes: fs.statSync(file).size,

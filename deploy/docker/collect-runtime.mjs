@@ -1,9 +1,10 @@
 // Build stage, after `npm run build`: puts into the directory given what the final image needs
-// besides its production node_modules. Two cases:
-// - the production build exists (origin, encoder and edge each have dist/main.js): every
-//   workspace's dist/ goes in, and nothing else (no sources, no dev dependencies);
-// - it does not yet (`npm run build` only type-checks today): every workspace's src/ (tests left
-//   out) and tsx with its own dependency closure from the lockfile, so `node --import tsx` runs.
+// besides its production node_modules (and the package.json files, copied apart):
+// - every workspace's dist/: <service>/dist/main.js bundles (deploy/build/bundle.mjs) for origin,
+//   encoder and edge, and the CLI's (the image's `token` command);
+// - console/src/app: the web console's browser sources, which the origin bundles with esbuild (a
+//   production dependency of the console) when it mounts the console.
+// No other sources, no tsx, no dev dependencies. Fails when the build is missing.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -18,49 +19,18 @@ const workspaces = Object.entries(lock.packages)
   .filter(([key, entry]) => key !== '' && !key.includes('node_modules') && entry.name?.startsWith('@vought/'))
   .map(([key]) => key);
 
-const copy = (relative, filter) => {
-  const from = path.join(root, relative);
-  if (!fs.existsSync(from)) return;
-  fs.cpSync(from, path.join(out, relative), { recursive: true, filter: filter ?? (() => true) });
-};
-
-fs.mkdirSync(out, { recursive: true });
-const services = ['origin', 'encoder', 'edge'];
-const built = services.every((s) => fs.existsSync(path.join(root, s, 'dist', 'main.js')));
-if (built) {
-  for (const ws of workspaces) copy(path.join(ws, 'dist'));
-  console.warn(`collect-runtime: dist/ of ${workspaces.length} workspaces (node <service>/dist/main.js)`);
-} else {
-  const notTest = (file) => !/\.test\.ts$/.test(file) && !file.split(path.sep).includes('testdata');
-  for (const ws of workspaces) copy(path.join(ws, 'src'), notTest);
-  // tsx and what it needs, resolved as Node resolves them (nested node_modules first).
-  const needed = new Set();
-  const visit = (key) => {
-    if (needed.has(key)) return;
-    const entry = lock.packages[key];
-    if (!entry) return;
-    needed.add(key);
-    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) {
-      let dir = key;
-      for (;;) {
-        const candidate = `${dir}/node_modules/${name}`;
-        if (lock.packages[candidate] && fs.existsSync(path.join(root, candidate))) {
-          visit(candidate);
-          break;
-        }
-        const up = dir.lastIndexOf('/node_modules/');
-        if (up < 0) {
-          if (lock.packages[`node_modules/${name}`] && fs.existsSync(path.join(root, 'node_modules', name))) visit(`node_modules/${name}`);
-          break;
-        }
-        dir = dir.slice(0, up);
-      }
-    }
-  };
-  visit('node_modules/tsx');
-  for (const key of needed) copy(key);
-  console.warn(
-    `collect-runtime: no dist/main.js for ${services.filter((s) => !fs.existsSync(path.join(root, s, 'dist', 'main.js'))).join(', ')}; ` +
-      `shipping sources and tsx (${needed.size} packages) instead: node --import tsx <service>/src/main.ts`,
-  );
+const entries = ['origin', 'encoder', 'edge', 'cli'].map((s) => path.join(s, 'dist', 'main.js'));
+const missing = entries.filter((file) => !fs.existsSync(path.join(root, file)));
+if (missing.length) {
+  console.error(`collect-runtime: ${missing.join(', ')} missing: run npm run build first`);
+  process.exit(1);
 }
+const copy = (relative) => {
+  const from = path.join(root, relative);
+  if (fs.existsSync(from)) fs.cpSync(from, path.join(out, relative), { recursive: true });
+};
+fs.mkdirSync(out, { recursive: true });
+const built = workspaces.filter((ws) => fs.existsSync(path.join(root, ws, 'dist')));
+for (const ws of built) copy(path.join(ws, 'dist'));
+copy(path.join('console', 'src', 'app'));
+console.warn(`collect-runtime: dist/ of ${built.join(', ')}, and console/src/app (node <service>/dist/main.js)`);

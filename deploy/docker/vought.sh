@@ -1,22 +1,19 @@
 #!/bin/sh
 # Entrypoint of the vought image: `vought origin|encoder|edge`, or `vought token --role admin`
-# (a development token signed with the keys in $VOUGHT_DATA_DIR/keys).
-# exec: node becomes PID 1 and receives SIGTERM itself; each service drains and exits on it.
+# (a development token signed with the keys in $VOUGHT_DATA_DIR/keys). Runs the production build
+# (npm run build: <service>/dist/main.js); NODE_OPTIONS=--enable-source-maps is set in the image.
+# exec: node becomes PID 1 and receives SIGTERM itself; each service drains and exits on it
+# (docs/deploy.md, "Graceful shutdown").
 set -eu
 cd /app
 command="${1:-}"
 [ $# -gt 0 ] && shift
 case "$command" in
   origin | encoder | edge)
-    if [ -f "$command/dist/main.js" ]; then exec node "$command/dist/main.js" "$@"; fi
-    # Before the production build exists the image carries sources and tsx (see the Dockerfile).
-    if [ -d node_modules/tsx ]; then exec node --import tsx "$command/src/main.ts" "$@"; fi
-    echo "vought: neither $command/dist/main.js nor tsx is in this image; rebuild it" >&2
-    exit 70
+    exec node "$command/dist/main.js" "$@"
     ;;
   token)
-    if [ -f cli/dist/main.js ]; then exec node cli/dist/main.js token "$@"; fi
-    exec node --import tsx cli/src/main.ts token "$@"
+    exec node cli/dist/main.js token "$@"
     ;;
   *)
     echo "usage: vought origin|encoder|edge  (or: vought token --role ROLE)" >&2

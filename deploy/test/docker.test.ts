@@ -81,10 +81,12 @@ describe('Dockerfile', () => {
       expect(runtime).toContain(`org.opencontainers.image.${label}=`);
     expect(stage('encoder').lines.join('\n')).toMatch(/apt-get install -y --no-install-recommends ffmpeg/);
     expect(stage('encoder').lines).toContain('CMD ["encoder"]');
-    // the entrypoint knows both ways to run: the production build and, until it exists, tsx
+    // the entrypoint runs the production build, never tsx
     const entry = fs.readFileSync(path.join(deploy, 'docker/vought.sh'), 'utf8');
     expect(entry).toContain('exec node "$command/dist/main.js"');
-    expect(entry).toContain('exec node --import tsx "$command/src/main.ts"');
+    expect(entry).toContain('exec node cli/dist/main.js token');
+    expect(entry).not.toContain('tsx');
+    expect(runtime).toContain('NODE_OPTIONS=--enable-source-maps');
     expect(fs.statSync(path.join(deploy, 'docker/vought.sh')).mode & 0o111).not.toBe(0);
   });
 
@@ -93,23 +95,26 @@ describe('Dockerfile', () => {
     for (const entry of ['**/node_modules', '.git', '.env', '**/data', '**/dist']) expect(ignore).toContain(entry);
   });
 
-  it('collect-runtime.mjs ships sources and tsx while no dist/ exists', () => {
+  it('collect-runtime.mjs ships the dist/ bundles and the console app, no sources, no tsx', async () => {
+    const { bundleService } = (await import(path.join(repo, 'deploy/build/bundle.mjs'))) as {
+      bundleService: (dir: string) => Promise<unknown>;
+    };
+    for (const service of ['origin', 'encoder', 'edge', 'cli']) await bundleService(path.join(repo, service));
     const out = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'vought-collect-'));
     try {
       execFileSync(process.execPath, [path.join(deploy, 'docker/collect-runtime.mjs'), out], { cwd: repo, stdio: 'pipe' });
-      const hasDist = ['origin', 'encoder', 'edge'].every((s) => fs.existsSync(path.join(repo, s, 'dist/main.js')));
-      if (hasDist) expect(fs.existsSync(path.join(out, 'origin/dist/main.js'))).toBe(true);
-      else {
-        expect(fs.existsSync(path.join(out, 'origin/src/main.ts'))).toBe(true);
-        expect(fs.existsSync(path.join(out, 'node_modules/tsx/package.json'))).toBe(true);
-        expect(fs.existsSync(path.join(out, 'packages/config/src/index.ts'))).toBe(true);
-      }
-      const tests = fs.readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('.test.ts'));
-      expect(tests).toEqual([]);
+      for (const s of ['origin', 'encoder', 'edge', 'cli']) expect(fs.existsSync(path.join(out, s, 'dist/main.js')), s).toBe(true);
+      expect(fs.existsSync(path.join(out, 'console/src/app/main.ts'))).toBe(true);
+      expect(fs.existsSync(path.join(out, 'node_modules'))).toBe(false);
+      const sources = fs
+        .readdirSync(out, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.ts') && !f.startsWith(path.join('console', 'src', 'app')));
+      expect(sources).toEqual([]);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });
 
 describe('compose.yaml', () => {
