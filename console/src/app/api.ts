@@ -1,65 +1,10 @@
 // The control API from the page: JSON in and out, the session's token as Bearer, errors as
-// ApiFailure with the API's code and message. Types mirror origin/src/api/api-schemas.ts.
+// ApiFailure with the API's code and message. The JSON shapes are @vought/api-client's (shared
+// with the CLI; type-only here, esbuild erases the import).
+import type { ApiErrorBody, Delivery, PlaybackToken, Video, VideoDetails, VideoPage, Visibility, Webhook } from '@vought/api-client';
 import { session, signOut } from './auth.ts';
 
-export type Status = 'waiting_upload' | 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
-export type Visibility = 'public' | 'unlisted' | 'private';
-
-export interface Rendition {
-  id: string;
-  type: 'video' | 'audio' | 'text';
-  codec?: string;
-  width?: number;
-  height?: number;
-  bandwidth?: number;
-  language?: string;
-}
-
-export interface Video {
-  id: string;
-  owner: string;
-  title: string;
-  description: string;
-  tags: string[];
-  visibility: Visibility;
-  status: Status;
-  error: string | null;
-  duration: number | null;
-  renditions: Rendition[];
-  createdAt: string;
-  updatedAt: string;
-  links: { self: string; hls: string; dash: string; upload: string; events: string };
-}
-
-export interface VideoPage {
-  items: Video[];
-  nextCursor: string | null;
-}
-
-export interface PlaybackToken {
-  token: string;
-  expiresAt: string;
-  hls: string;
-  dash: string;
-}
-
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  createdAt: string;
-  secret?: string;
-}
-
-export interface Delivery {
-  id: string;
-  event: Record<string, unknown>;
-  status: string;
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-}
+export type { Video, VideoPage, Visibility, Webhook };
 
 export class ApiFailure extends Error {
   constructor(
@@ -70,6 +15,9 @@ export class ApiFailure extends Error {
     super(message);
   }
 }
+
+/** What to tell people about a failed call: the API's message, or the error as it is. */
+export const failureMessage = (error: unknown) => (error instanceof ApiFailure ? error.message : String(error));
 
 export function authHeaders(): Record<string, string> {
   const token = session()?.token;
@@ -95,7 +43,7 @@ export async function api<T>(
     throw new ApiFailure(0, 'network', 'The server cannot be reached. Check your connection and try again.');
   }
   if (response.status === 204) return undefined as T;
-  const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+  const body = (await response.json().catch(() => null)) as ApiErrorBody | null;
   if (!response.ok) {
     const code = body?.error?.code ?? `http.${response.status}`;
     // an expired or revoked token: sign out, so the page offers signing in again
@@ -118,10 +66,8 @@ export const videos = {
     signal?: AbortSignal,
   ) => api<VideoPage>(`/v1/videos${q(params)}`, signal ? { signal } : {}),
   get: (id: string) => api<Video>(`/v1/videos/${encodeURIComponent(id)}`),
-  create: (body: { title: string; tags?: string[]; visibility?: Visibility; description?: string }) =>
-    api<Video>('/v1/videos', { method: 'POST', body }),
-  update: (id: string, body: Partial<Pick<Video, 'title' | 'description' | 'tags' | 'visibility'>>) =>
-    api<Video>(`/v1/videos/${encodeURIComponent(id)}`, { method: 'PATCH', body }),
+  create: (body: Pick<VideoDetails, 'title'> & Partial<VideoDetails>) => api<Video>('/v1/videos', { method: 'POST', body }),
+  update: (id: string, body: Partial<VideoDetails>) => api<Video>(`/v1/videos/${encodeURIComponent(id)}`, { method: 'PATCH', body }),
   remove: (id: string) => api<void>(`/v1/videos/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   related: (id: string) => api<VideoPage>(`/v1/videos/${encodeURIComponent(id)}/related?limit=8`),
   playbackToken: (id: string) => api<PlaybackToken>(`/v1/videos/${encodeURIComponent(id)}/playback-tokens`, { method: 'POST', body: {} }),

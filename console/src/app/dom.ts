@@ -1,6 +1,7 @@
 // A tiny DOM helper: h('button', { class: 'x', onclick }, 'text', child, [more]). Properties that
 // only exist as properties (value, checked, ...) are set as such; on* functions become listeners;
 // false, null and undefined attributes are left out. No inline styles (the page's CSP forbids them).
+import { failureMessage } from './api.ts';
 
 export type Child = Node | string | number | null | undefined | false | Child[];
 export type Attrs = Record<string, unknown>;
@@ -53,6 +54,23 @@ export function field(label: string, control: HTMLElement, hint?: string): HTMLE
   const hintEl = hint ? h('small', { class: 'hint', id: `${id}-hint` }, hint) : null;
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
   return h('div', { class: 'field' }, h('label', { for: id }, label), control, hintEl);
+}
+
+/**
+ * A form in a card, labelled by its heading's id, that calls the API: submitting clears `error`
+ * and runs `submit` (instead of the browser's navigation); what it throws is shown in `error`.
+ */
+export function apiForm(labelledBy: string, error: HTMLElement, submit: () => Promise<void>, ...children: Child[]): HTMLFormElement {
+  const onsubmit = async (event: Event) => {
+    event.preventDefault();
+    error.textContent = '';
+    try {
+      await submit();
+    } catch (e) {
+      error.textContent = failureMessage(e);
+    }
+  };
+  return h('form', { class: 'card stack', 'aria-labelledby': labelledBy, onsubmit }, ...children);
 }
 
 /** Asks a yes/no question in a modal <dialog>; resolves true when confirmed. */

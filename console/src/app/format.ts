@@ -1,28 +1,10 @@
-// Numbers people read: sizes, rates, durations, times left.
+// Numbers people read: sizes, rates, durations, times left (bytes and clock are
+// @vought/api-client's, shared with the CLI).
+import { bytes, clock } from '@vought/api-client';
 
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = n / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+export { bytes, clock };
 
 export const rate = (bytesPerSecond: number) => `${bytes(Math.round(bytesPerSecond))}/s`;
-
-/** 75 → "1:15", 3725 → "1:02:05". */
-export function clock(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '0:00';
-  const s = Math.floor(seconds % 60);
-  const m = Math.floor((seconds / 60) % 60);
-  const hours = Math.floor(seconds / 3600);
-  const ss = String(s).padStart(2, '0');
-  return hours > 0 ? `${hours}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
 
 /** For screen readers: "1 minute 15 seconds". */
 export function spoken(seconds: number): string {

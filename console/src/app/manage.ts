@@ -1,11 +1,12 @@
 // Manage a video (its owner or an admin): title, description, tags and visibility (PATCH), delete
 // with confirmation, and what to share: absolute HLS and DASH URLs and an embed snippet.
-import { ApiFailure, absolute, type Video, videos } from './api.ts';
+import { VISIBILITIES } from '@vought/api-client';
+import { absolute, type Video, videos } from './api.ts';
 import { canManage, session } from './auth.ts';
 import { statusBadge } from './cards.ts';
-import { announce, confirmDialog, copy, field, h, replace } from './dom.ts';
+import { announce, apiForm, confirmDialog, copy, field, h, replace } from './dom.ts';
 import { navigate, type Page } from './router.ts';
-import { unavailable } from './watch.ts';
+import { loadVideo } from './watch.ts';
 
 function shareRow(label: string, value: string, testid: string): HTMLElement {
   const input = h('input', { type: 'text', readonly: true, value, 'data-testid': testid, class: 'mono' });
@@ -23,13 +24,9 @@ function shareRow(label: string, value: string, testid: string): HTMLElement {
 
 export const managePage: Page = async (main, params) => {
   const id = params[0] ?? '';
-  let video: Video;
-  try {
-    video = await videos.get(id);
-  } catch (error) {
-    unavailable(main, id, error);
-    return;
-  }
+  const loaded = await loadVideo(main, id);
+  if (!loaded) return;
+  let video = loaded;
   document.title = `Edit ${video.title} · vought`;
   if (!canManage(session(), video)) {
     replace(
@@ -45,39 +42,30 @@ export const managePage: Page = async (main, params) => {
   const visibility = h(
     'select',
     { name: 'visibility', 'data-testid': 'visibility' },
-    (['public', 'unlisted', 'private'] as const).map((v) =>
-      h('option', { value: v, selected: video.visibility === v }, v[0]?.toUpperCase() + v.slice(1)),
-    ),
+    VISIBILITIES.map((v) => h('option', { value: v, selected: video.visibility === v }, v[0]?.toUpperCase() + v.slice(1))),
   );
   const error = h('p', { class: 'error', role: 'alert' });
   const save = h('button', { class: 'button', type: 'submit', 'data-testid': 'save' }, 'Save changes');
-  const form = h(
-    'form',
-    {
-      class: 'card stack',
-      'aria-labelledby': 'details-title',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        error.textContent = '';
-        save.disabled = true;
-        try {
-          video = await videos.update(video.id, {
-            title: title.value.trim(),
-            description: description.value,
-            tags: tags.value
-              .split(',')
-              .map((t) => t.trim())
-              .filter(Boolean),
-            visibility: visibility.value as Video['visibility'],
-          });
-          announce('Saved');
-          renderShare();
-        } catch (e) {
-          error.textContent = e instanceof ApiFailure ? e.message : String(e);
-        } finally {
-          save.disabled = false;
-        }
-      },
+  const form = apiForm(
+    'details-title',
+    error,
+    async () => {
+      save.disabled = true;
+      try {
+        video = await videos.update(video.id, {
+          title: title.value.trim(),
+          description: description.value,
+          tags: tags.value
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+          visibility: visibility.value as Video['visibility'],
+        });
+        announce('Saved');
+        renderShare();
+      } finally {
+        save.disabled = false;
+      }
     },
     h('h2', { id: 'details-title' }, 'Details'),
     field('Title', title),

@@ -1,8 +1,28 @@
 // Sign in: single sign-on (OIDC, authorization code + PKCE) when the origin names an issuer and a
 // client id; always, pasting a token (on the embedded defaults: `npx vought token --role editor`).
-import { consoleConfig, session, signInWithToken, startOidc } from './auth.ts';
+import { canUpload, consoleConfig, session, signInWithToken, startOidc } from './auth.ts';
 import { field, h, replace } from './dom.ts';
 import { navigate, type Page } from './router.ts';
+
+/**
+ * Pages for editors and admins (upload, webhooks): true when the session may see `path`; otherwise
+ * the page says why instead, under its `heading`: another role's message, or a link to sign in.
+ */
+export function editorsOnly(
+  main: HTMLElement,
+  heading: string,
+  path: string,
+  say: { role: (role: string) => string; signIn: string },
+): boolean {
+  const s = session();
+  if (canUpload(s)) return true;
+  replace(
+    main,
+    h('h1', { tabindex: '-1' }, heading),
+    s ? h('p', null, say.role(s.role)) : h('p', null, h('a', { href: `/sign-in?next=${path}` }, 'Sign in'), say.signIn),
+  );
+  return false;
+}
 
 export const signInPage: Page = (main, _params, query) => {
   document.title = 'Sign in · vought';

@@ -3,12 +3,14 @@
 // upload's URL in localStorage under the file's fingerprint, so after a reload (or a lost
 // connection) choosing the same file again continues where it stopped, into the same video. Then
 // the encode's progress, live from the video's events, until ready or failed.
+import { RateMeter, titleOf as titleOfName, tusFailure, uploadable } from '@vought/api-client/uploads';
 import * as tus from 'tus-js-client';
-import { ApiFailure, type Video, type Visibility, videos } from './api.ts';
-import { canUpload, session } from './auth.ts';
+import { failureMessage, type Video, type Visibility, videos } from './api.ts';
+import { session } from './auth.ts';
 import { announce, field, h, replace } from './dom.ts';
 import { bytes, eta, rate } from './format.ts';
 import type { Page } from './router.ts';
+import { editorsOnly } from './signin.ts';
 import { followEvents } from './sse.ts';
 
 type State = 'starting' | 'uploading' | 'paused' | 'queued' | 'processing' | 'ready' | 'failed' | 'error';
@@ -22,7 +24,7 @@ interface Item {
   total: number;
   /** Bytes per second, over the last few seconds. */
   speed: number;
-  samples: Array<[number, number]>;
+  meter: RateMeter;
   encodePercent: number | null;
   message: string;
   resumed: boolean;
@@ -38,32 +40,14 @@ const notify = (item: Item) => {
   for (const l of changed) l(item);
 };
 
-/** Title from a file name: no extension, separators as spaces. */
-export function titleOf(name: string): string {
-  const base = name
-    .replace(/\.[^.]{1,5}$/, '')
-    .replace(/[_.]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return (base || name || 'Untitled').slice(0, 200);
-}
-
-const uploadable = (v: Video) => v.status === 'waiting_upload' || v.status === 'uploading';
+/** Title from a file name (the name itself when nothing else is left of it). */
+const titleOf = (name: string) => titleOfName(name, name || 'Untitled');
 
 function failure(error: unknown): string {
-  const detailed = error as { originalResponse?: { getBody(): string; getStatus(): number } | null; message?: string };
-  const body = detailed.originalResponse?.getBody?.();
-  if (body) {
-    try {
-      const parsed = JSON.parse(body) as { error?: { message?: string } };
-      if (parsed.error?.message) return parsed.error.message;
-    } catch {
-      // not JSON
-    }
-  }
-  if (detailed.originalResponse === null || /network|xhr/i.test(detailed.message ?? ''))
-    return 'The connection was lost. Resume to continue.';
-  return detailed.message ?? String(error);
+  const { apiMessage, noResponse, message } = tusFailure(error);
+  if (apiMessage) return apiMessage;
+  if (noResponse || /network|xhr/i.test(message ?? '')) return 'The connection was lost. Resume to continue.';
+  return message ?? String(error);
 }
 
 async function start(file: File, options: { visibility: Visibility; tags: string[] }): Promise<void> {
@@ -75,7 +59,7 @@ async function start(file: File, options: { visibility: Visibility; tags: string
     sent: 0,
     total: file.size,
     speed: 0,
-    samples: [],
+    meter: new RateMeter(),
     encodePercent: null,
     message: 'Preparing…',
     resumed: false,
@@ -97,11 +81,7 @@ async function start(file: File, options: { visibility: Visibility; tags: string
       if (token) req.setHeader('Authorization', `Bearer ${token}`);
     },
     onProgress: (sent, total) => {
-      const now = performance.now();
-      item.samples.push([now, sent]);
-      while (item.samples.length > 2 && now - (item.samples[0]?.[0] ?? now) > 5000) item.samples.shift();
-      const first = item.samples[0];
-      if (first && now > first[0]) item.speed = ((sent - first[1]) * 1000) / (now - first[0]);
+      item.speed = item.meter.add(sent, performance.now()) ?? item.speed;
       item.sent = sent;
       item.total = total;
       if (item.state === 'starting') item.state = 'uploading';
@@ -147,7 +127,7 @@ async function start(file: File, options: { visibility: Visibility; tags: string
     upload.start();
   } catch (error) {
     item.state = 'error';
-    item.message = error instanceof ApiFailure ? error.message : String(error);
+    item.message = failureMessage(error);
     notify(item);
   }
 }
@@ -196,7 +176,7 @@ function pause(item: Item): void {
   void item.upload.abort();
   item.state = 'paused';
   item.message = 'Paused.';
-  item.samples = [];
+  item.meter = new RateMeter();
   item.speed = 0;
   notify(item);
 }
@@ -269,17 +249,11 @@ function renderItem(item: Item): HTMLLIElement {
 
 export const uploadPage: Page = async (main) => {
   document.title = 'Upload · vought';
-  const s = session();
-  if (!canUpload(s)) {
-    replace(
-      main,
-      h('h1', { tabindex: '-1' }, 'Upload'),
-      s
-        ? h('p', null, `Uploading needs the editor or admin role; you are signed in as a ${s.role}.`)
-        : h('p', null, h('a', { href: '/sign-in?next=/upload' }, 'Sign in'), ' with an editor account to upload videos.'),
-    );
-    return;
-  }
+  const allowed = editorsOnly(main, 'Upload', '/upload', {
+    role: (role) => `Uploading needs the editor or admin role; you are signed in as a ${role}.`,
+    signIn: ' with an editor account to upload videos.',
+  });
+  if (!allowed) return;
   const visibility = h(
     'select',
     { name: 'visibility' },

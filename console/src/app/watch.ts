@@ -39,16 +39,21 @@ export function unavailable(main: HTMLElement, id: string, error: unknown): void
   );
 }
 
+/** The video, or null once the page says why it cannot be shown. */
+export async function loadVideo(main: HTMLElement, id: string): Promise<Video | null> {
+  try {
+    return await videos.get(id);
+  } catch (error) {
+    unavailable(main, id, error);
+    return null;
+  }
+}
+
 export const watchPage: Page = async (main, params, query) => {
   const id = params[0] ?? '';
   const embed = query.get('embed') === '1';
-  let video: Video;
-  try {
-    video = await videos.get(id);
-  } catch (error) {
-    unavailable(main, id, error);
-    return;
-  }
+  const video = await loadVideo(main, id);
+  if (!video) return;
   document.title = `${video.title} · vought`;
   const cleanups: Array<() => void> = [];
   const s = session();

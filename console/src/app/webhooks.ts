@@ -1,10 +1,10 @@
 // Webhooks (editors and admins, as the API allows): register a URL for some events (the signing
 // secret is shown once), remove one, and read its delivery log.
-import { ApiFailure, type Webhook, webhooks } from './api.ts';
-import { canUpload, session } from './auth.ts';
-import { announce, confirmDialog, copy, field, h, replace } from './dom.ts';
+import { type Webhook, webhooks } from './api.ts';
+import { announce, apiForm, confirmDialog, copy, field, h, replace } from './dom.ts';
 import { ago } from './format.ts';
 import type { Page } from './router.ts';
+import { editorsOnly } from './signin.ts';
 
 const EVENTS = ['video.ready', 'video.failed', 'video.queued', 'video.processing', 'video.uploading', 'video.updated', 'video.deleted'];
 
@@ -61,20 +61,11 @@ async function showDeliveries(hook: Webhook, box: HTMLElement): Promise<void> {
 
 export const webhooksPage: Page = async (main) => {
   document.title = 'Webhooks · vought';
-  const s = session();
-  if (!canUpload(s)) {
-    replace(
-      main,
-      h('h1', { tabindex: '-1' }, 'Webhooks'),
-      h(
-        'p',
-        null,
-        s ? 'Webhooks need the editor or admin role.' : h('a', { href: '/sign-in?next=/webhooks' }, 'Sign in'),
-        s ? '' : ' to manage webhooks.',
-      ),
-    );
-    return;
-  }
+  const allowed = editorsOnly(main, 'Webhooks', '/webhooks', {
+    role: () => 'Webhooks need the editor or admin role.',
+    signIn: ' to manage webhooks.',
+  });
+  if (!allowed) return;
   const list = h('ul', { class: 'hooks stack' });
   const load = async () => {
     try {
@@ -138,46 +129,37 @@ export const webhooksPage: Page = async (main) => {
   });
   const error = h('p', { class: 'error', role: 'alert' });
   const secretBox = h('div', { 'aria-live': 'polite' });
-  const form = h(
-    'form',
-    {
-      class: 'card stack',
-      'aria-labelledby': 'new-hook',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        error.textContent = '';
-        const events = all.checked ? ['*'] : boxes.filter((b) => b.checked).map((b) => b.value);
-        if (events.length === 0) {
-          error.textContent = 'Choose at least one event.';
-          return;
-        }
-        try {
-          const hook = await webhooks.create({ url: url.value.trim(), events });
-          const secret = h('input', { type: 'text', readonly: true, value: hook.secret ?? '', class: 'mono' });
-          replace(
-            secretBox,
+  const form = apiForm(
+    'new-hook',
+    error,
+    async () => {
+      const events = all.checked ? ['*'] : boxes.filter((b) => b.checked).map((b) => b.value);
+      if (events.length === 0) {
+        error.textContent = 'Choose at least one event.';
+        return;
+      }
+      const hook = await webhooks.create({ url: url.value.trim(), events });
+      const secret = h('input', { type: 'text', readonly: true, value: hook.secret ?? '', class: 'mono' });
+      replace(
+        secretBox,
+        h(
+          'div',
+          { class: 'note stack' },
+          h('strong', null, 'Signing secret — shown once. Store it now:'),
+          h(
+            'div',
+            { class: 'share-row' },
+            field('Secret', secret),
             h(
-              'div',
-              { class: 'note stack' },
-              h('strong', null, 'Signing secret — shown once. Store it now:'),
-              h(
-                'div',
-                { class: 'share-row' },
-                field('Secret', secret),
-                h(
-                  'button',
-                  { class: 'button secondary small', type: 'button', onclick: () => copy(hook.secret ?? '', 'secret', secret) },
-                  'Copy',
-                ),
-              ),
+              'button',
+              { class: 'button secondary small', type: 'button', onclick: () => copy(hook.secret ?? '', 'secret', secret) },
+              'Copy',
             ),
-          );
-          url.value = '';
-          void load();
-        } catch (e) {
-          error.textContent = e instanceof ApiFailure ? e.message : String(e);
-        }
-      },
+          ),
+        ),
+      );
+      url.value = '';
+      void load();
     },
     h('h2', { id: 'new-hook' }, 'Add a webhook'),
     field('URL', url, 'vought POSTs signed JSON to it (see docs/webhooks.md).'),

@@ -19,20 +19,16 @@ export type Rendition = { id: string; type: 'video' | 'audio' | 'text' } & Parti
   language: string;
 }>;
 
+/** What the owner says about a video: CreateVideoSchema's and PatchVideoSchema's fields. */
+export type VideoDetails = { title: string; description: string; tags: string[]; visibility: Visibility };
+
+/** Where the video is in the pipeline: `error` says why an encode failed; `duration` in seconds, once encoded. */
+export type VideoProgress = { status: VideoStatus; error: string | null; duration: number | null; renditions: Rendition[] };
+
 /** VideoSchema. Paths in `links` are relative to the API's origin. */
-export interface Video {
+export interface Video extends VideoDetails, VideoProgress {
   id: string;
   owner: string;
-  title: string;
-  description: string;
-  tags: string[];
-  visibility: Visibility;
-  status: VideoStatus;
-  /** Why the encode failed. */
-  error: string | null;
-  /** Seconds, once encoded. */
-  duration: number | null;
-  renditions: Rendition[];
   createdAt: string;
   updatedAt: string;
   links: Record<'self' | 'hls' | 'dash' | 'upload' | 'events', string>;

@@ -8,6 +8,10 @@
 // beyond what both have (fetch, streams, TextDecoder), no import of origin or catalog, so the
 // browser bundle and its type check (no Node types) never reach the server's code. Like every
 // workspace it exports its TypeScript sources: tsx, vitest and esbuild read them as they are.
+//
+// What only uploads need is a second entry, `@vought/api-client/uploads` (uploads.ts), not
+// re-exported here: esbuild places a module by the files that import it, so through this index it
+// would land in the console's first page load instead of its lazily loaded upload chunk.
 export {
   type ApiErrorBody,
   type Delivery,
@@ -16,12 +20,13 @@ export {
   VIDEO_STATUSES,
   VISIBILITIES,
   type Video,
+  type VideoDetails,
   type VideoEvent,
   type VideoPage,
+  type VideoProgress,
   type VideoStatus,
   type Visibility,
   type Webhook,
 } from './api-types.ts';
 export { type FollowOptions, followEvents, SseParser } from './events.ts';
 export { bytes, clock } from './format.ts';
-export { RateMeter, titleOf, tusFailure, uploadable } from './uploads.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, clock, RateMeter, SseParser, titleOf, tusFailure } from '../src/index.ts';
+import { bytes, clock, SseParser } from '../src/index.ts';
+import { RateMeter, titleOf, tusFailure } from '../src/uploads.ts';
 
 describe('SseParser', () => {
   it('returns the data of each complete event, across chunks and line endings', () => {
