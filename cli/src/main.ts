@@ -6,6 +6,7 @@
 // VOUGHT_TOKEN). Exit codes: 0 ok, 1 failure, 2 usage, 3 encode failed, 4 not found or not
 // allowed, 130 interrupted.
 import path from 'node:path';
+import { VIDEO_STATUSES } from '@vought/api-client';
 import { loadConfig } from '@vought/config';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiClient, CliError, EXIT } from './api-client.ts';
@@ -62,14 +63,23 @@ Examples:
   vought open <id>`,
     );
 
-  program
-    .command('start')
-    .description('run origin, encoder and edge (embedded defaults unless configured)')
-    .action(async () => {
-      const { startAll } = await import('./start-command.ts');
-      await startAll();
-      setCode(-1); // keeps running
-    });
+  /** A command that runs services (start, cluster): its module, and what that imports, loaded only when chosen. */
+  const services = (name: string, description: string, run: () => Promise<void>, code: number) =>
+    program
+      .command(name)
+      .description(description)
+      .action(async () => {
+        await run();
+        setCode(code);
+      });
+
+  // -1: keeps running
+  services(
+    'start',
+    'run origin, encoder and edge (embedded defaults unless configured)',
+    async () => (await import('./start-command.ts')).startAll(),
+    -1,
+  );
 
   program
     .command('token')
@@ -82,14 +92,12 @@ Examples:
       setCode(await printToken(loadConfig(), options));
     });
 
-  program
-    .command('cluster')
-    .description('run 2 origins, 2 encoders, a shield and 2 edges on local Redis, NATS, PostgreSQL and an S3 server (npm run cluster)')
-    .action(async () => {
-      const { runCluster } = await import('./cluster-command.ts');
-      await runCluster();
-      setCode(0);
-    });
+  services(
+    'cluster',
+    'run 2 origins, 2 encoders, a shield and 2 edges on local Redis, NATS, PostgreSQL and an S3 server (npm run cluster)',
+    async () => (await import('./cluster-command.ts')).runCluster(),
+    0,
+  );
 
   withClient(
     program
@@ -140,16 +148,7 @@ Examples:
       .description('list and search videos (public ones, or yours with --mine)')
       .argument('[query]', 'full-text search over title, description and tags')
       .option('--tag <tag>', 'only videos with this tag')
-      .addOption(
-        new Option('--status <status>', 'only videos in this state').choices([
-          'waiting_upload',
-          'uploading',
-          'queued',
-          'processing',
-          'ready',
-          'failed',
-        ]),
-      )
+      .addOption(new Option('--status <status>', 'only videos in this state').choices(VIDEO_STATUSES))
       .option('--mine', 'your videos, private ones included')
       .addOption(new Option('--limit <n>', 'at most this many').argParser(positiveInt).default(50))
       .option('--json', 'print a JSON array'),

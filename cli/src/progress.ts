@@ -1,37 +1,15 @@
 // Progress of each file: a bar per file on a terminal (cli-progress: bytes, rate, time left, then
 // the encode's percentage), plain lines otherwise (CI logs, pipes): a line per file at most every
 // 2 s and at each state change. Everything goes to stderr: stdout is for results (--json).
+import { bytes as formatBytes } from '@vought/api-client';
+import { RateMeter } from '@vought/api-client/uploads';
 import cliProgress from 'cli-progress';
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = n / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
 
 export function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--';
   if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
-}
-
-/** Bytes per second over the last few seconds. */
-export class RateMeter {
-  private samples: Array<[number, number]> = [];
-
-  add(bytes: number, now = Date.now()): number {
-    this.samples.push([now, bytes]);
-    while (this.samples.length > 2 && now - (this.samples[0]?.[0] ?? now) > 5000) this.samples.shift();
-    const first = this.samples[0];
-    return first && now > first[0] ? ((bytes - first[1]) * 1000) / (now - first[0]) : 0;
-  }
 }
 
 export interface FileProgress {
@@ -76,7 +54,7 @@ export function createProgress(options: { tty: boolean; quiet: boolean; write: (
         const meter = new RateMeter();
         return {
           upload(sent, all) {
-            const rate = meter.add(sent);
+            const rate = meter.add(sent, Date.now()) ?? 0;
             bar.setTotal(Math.max(all, 1));
             bar.update(sent, {
               detail: `${formatBytes(sent)} / ${formatBytes(all)} | ${rate > 0 ? `${formatBytes(rate)}/s` : '-- /s'} | ETA ${rate > 0 ? formatEta((all - sent) / rate) : '--'}`,
@@ -105,7 +83,7 @@ export function createProgress(options: { tty: boolean; quiet: boolean; write: (
       let lastSent = -1;
       return {
         upload(sent, all) {
-          const rate = meter.add(sent);
+          const rate = meter.add(sent, Date.now()) ?? 0;
           if (sent === lastSent) return;
           lastSent = sent;
           const now = Date.now();

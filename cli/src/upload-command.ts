@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { titleOf as titleOfName, tusFailure, uploadable } from '@vought/api-client/uploads';
 import * as tus from 'tus-js-client';
 import { type ApiClient, CliError, EXIT, followEvents, type Video } from './api-client.ts';
 import { createProgress, type FileProgress } from './progress.ts';
@@ -42,30 +43,12 @@ interface Result {
 }
 
 /** Title from a file name: no extension, separators as spaces. */
-export function titleOf(file: string): string {
-  const base = path
-    .basename(file)
-    .replace(/\.[^.]{1,5}$/, '')
-    .replace(/[_.]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return (base || 'Untitled').slice(0, 200);
-}
+export const titleOf = (file: string) => titleOfName(path.basename(file));
 
-const uploadable = (v: Video) => v.status === 'waiting_upload' || v.status === 'uploading';
-
-function tusFailure(error: unknown): string {
-  const detailed = error as { originalResponse?: { getBody(): string; getStatus(): number } | null; message?: string };
-  const body = detailed.originalResponse?.getBody?.();
-  if (body) {
-    try {
-      const parsed = JSON.parse(body) as { error?: { message?: string } };
-      if (parsed.error?.message) return `${parsed.error.message} (HTTP ${detailed.originalResponse?.getStatus()})`;
-    } catch {
-      // not JSON
-    }
-  }
-  return (detailed.message ?? String(error)).split('\n')[0] ?? String(error);
+function describeFailure(error: unknown): string {
+  const { apiMessage, status, message } = tusFailure(error);
+  if (apiMessage) return `${apiMessage} (HTTP ${status})`;
+  return (message ?? String(error)).split('\n')[0] ?? String(error);
 }
 
 async function uploadOne(
@@ -133,7 +116,7 @@ async function uploadOne(
     };
     upload.options.onError = (error) => {
       env.signal.removeEventListener('abort', onAbort);
-      reject(new CliError(`${path.basename(file)}: upload failed: ${tusFailure(error)}`));
+      reject(new CliError(`${path.basename(file)}: upload failed: ${describeFailure(error)}`));
     };
     upload.start();
   });

@@ -1,5 +1,6 @@
 // `vought ls [query]`, `vought status ID`, `vought rm ID...`, `vought open ID`.
 import { spawn } from 'node:child_process';
+import { clock, type VideoPage } from '@vought/api-client';
 import { type ApiClient, CliError, EXIT, type Video } from './api-client.ts';
 
 export interface Output {
@@ -8,14 +9,8 @@ export interface Output {
   tty: boolean;
 }
 
-const clock = (seconds: number | null) => {
-  if (seconds === null) return '-';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-};
+/** Whole seconds as m:ss or h:mm:ss; '-' before the encode has measured it. */
+const duration = (seconds: number | null) => (seconds === null ? '-' : clock(Math.round(seconds)));
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -46,7 +41,7 @@ export async function runList(
     if (options.mine) search.set('owner', 'me');
     if (cursor) search.set('cursor', cursor);
     search.set('limit', String(Math.min(100, limit - items.length)));
-    const page: { items: Video[]; nextCursor: string | null } = await client.request('GET', `/v1/videos?${search}`);
+    const page: VideoPage = await client.request('GET', `/v1/videos?${search}`);
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor && items.length < limit);
@@ -60,7 +55,7 @@ export async function runList(
   }
   const rows = [
     ['ID', 'STATUS', 'DURATION', 'VISIBILITY', 'TITLE'],
-    ...items.map((v) => [v.id, v.status, clock(v.duration), v.visibility, v.title]),
+    ...items.map((v) => [v.id, v.status, duration(v.duration), v.visibility, v.title]),
   ];
   for (const line of table(rows)) io.out(line);
   return EXIT.ok;
@@ -78,7 +73,7 @@ export async function runStatus(client: ApiClient, id: string, options: { json?:
       ['title', video.title],
       ['status', video.status + (video.error ? ` (${video.error})` : '')],
       ['visibility', video.visibility],
-      ['duration', clock(video.duration)],
+      ['duration', duration(video.duration)],
       ['renditions', heights.join(', ') || '-'],
       ['tags', video.tags.join(', ') || '-'],
       ['hls', hls],
