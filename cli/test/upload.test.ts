@@ -6,29 +6,21 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outputOf, type RunningVought, startVought } from './vought-server.ts';
 
 const run = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, '../bin/vought.js');
-const main = path.resolve(import.meta.dirname, '../src/main.ts');
 const hasFfmpeg = await run('ffmpeg', ['-version']).then(
   () => true,
   () => false,
 );
 if (!hasFfmpeg && process.env.CI === 'true') throw new Error('the upload tests need ffmpeg on the PATH in CI');
 if (!hasFfmpeg) console.warn('vought upload tests skipped: ffmpeg is not on the PATH');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Run {
   child: ChildProcess;
@@ -39,7 +31,7 @@ interface Run {
 
 describe.skipIf(!hasFfmpeg)('vought upload, ls, status, rm, open', { timeout: 120_000 }, () => {
   let dir: string;
-  let server: ChildProcess;
+  let vought: RunningVought | undefined;
   let origin: string;
   let proxy: http.Server;
   let proxyUrl: string;
@@ -54,16 +46,8 @@ describe.skipIf(!hasFfmpeg)('vought upload, ls, status, rm, open', { timeout: 12
 
   const cli = (args: string[], extra: Record<string, string> = {}): Run => {
     const child = spawn(process.execPath, [bin, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (d) => {
-      out += d;
-    });
-    child.stderr?.on('data', (d) => {
-      err += d;
-    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, exited, out: () => out, err: () => err };
+    return { child, exited, ...outputOf(child) };
   };
   const done = async (args: string[], extra: Record<string, string> = {}) => {
     const r = cli(args, extra);
@@ -81,32 +65,9 @@ describe.skipIf(!hasFfmpeg)('vought upload, ls, status, rm, open', { timeout: 12
       ...['-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip],
     ]);
     size = (await fs.stat(clip)).size;
-    const ports = [await freePort(), await freePort(), await freePort()];
-    const serverEnv = {
-      ...process.env,
-      VOUGHT_DATA_DIR: path.join(dir, 'data'),
-      PORT: String(ports[0]),
-      EDGE_PORT: String(ports[1]),
-      ENCODER_PORT: String(ports[2]),
-      VOUGHT_HOST: '127.0.0.1',
-      VOUGHT_LOG_LEVEL: 'warn',
-    };
-    server = spawn(process.execPath, ['--import', 'tsx', main, 'start'], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    server.stdout?.on('data', (d) => {
-      log += d;
-    });
-    server.stderr?.on('data', (d) => {
-      log += d;
-    });
-    const deadline = Date.now() + 60_000;
-    while (!log.includes('vought is running') && Date.now() < deadline && server.exitCode === null)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(log).toContain('vought is running');
-    origin = `http://127.0.0.1:${ports[0]}`;
-    token = (
-      await run(process.execPath, ['--import', 'tsx', main, 'token', '--role', 'editor', '--sub', 'bob'], { env: serverEnv })
-    ).stdout.trim();
+    vought = await startVought(path.join(dir, 'data'));
+    origin = vought.url;
+    token = await vought.token('editor', 'bob');
 
     // the counting, throttling proxy
     proxy = http.createServer((req, res) => {
@@ -142,8 +103,7 @@ describe.skipIf(!hasFfmpeg)('vought upload, ls, status, rm, open', { timeout: 12
   }, 120_000);
 
   afterAll(async () => {
-    server?.kill('SIGTERM');
-    if (server && server.exitCode === null) await new Promise((resolve) => server.once('exit', resolve));
+    await vought?.stop();
     proxy?.closeAllConnections();
     await new Promise((resolve) => proxy?.close(resolve));
     if (dir) await fs.rm(dir, { recursive: true, force: true });

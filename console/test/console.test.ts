@@ -5,22 +5,22 @@
 // anonymous, read the webhook's deliveries, delete it, and continue an upload cut by a page
 // reload when the same file is chosen again. Every page gets a screenshot
 // (test/artifacts/) and an axe-core check: no serious or critical violations.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningVought, startVought } from '../../cli/test/vought-server.ts';
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
-const main = path.resolve(import.meta.dirname, '../../cli/src/main.ts');
 const artifacts = path.resolve(import.meta.dirname, 'artifacts');
 const hasFfmpeg = await run('ffmpeg', ['-version']).then(
   () => true,
@@ -29,14 +29,6 @@ const hasFfmpeg = await run('ffmpeg', ['-version']).then(
 const ready = existsSync(CHROMIUM) && hasFfmpeg;
 if (!ready && process.env.CI === 'true') throw new Error('the console tests need Chromium (/usr/bin/chromium) and ffmpeg in CI');
 if (!ready) console.warn(`console tests skipped: ${existsSync(CHROMIUM) ? 'ffmpeg is not on the PATH' : `no Chromium at ${CHROMIUM}`}`);
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Page-side expressions are strings: this file is compiled without the DOM library. */
 async function axeCheck(page: Page, name: string): Promise<void> {
@@ -52,7 +44,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(art
 
 describe.skipIf(!ready)('web console in Chromium', { timeout: 180_000 }, () => {
   let dir: string;
-  let child: ChildProcess;
+  let vought: RunningVought | undefined;
   let base: string;
   let token: string;
   let browser: Browser;
@@ -74,43 +66,18 @@ describe.skipIf(!ready)('web console in Chromium', { timeout: 180_000 }, () => {
       ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=8', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
       ...['-c:a', 'aac', '-shortest', clip],
     ]);
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => {
-        body += d;
-      });
-      req.on('end', () => {
-        received.push(body);
-        res.end('ok');
-      });
+    // the webhook's receiver: records each body
+    receiver = http.createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      received.push(Buffer.concat(chunks).toString());
+      res.end('ok');
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/hook`;
-    const [origin, edge, encoder] = [await freePort(), await freePort(), await freePort()];
-    const env = {
-      ...process.env,
-      VOUGHT_DATA_DIR: dir,
-      PORT: String(origin),
-      EDGE_PORT: String(edge),
-      ENCODER_PORT: String(encoder),
-      VOUGHT_HOST: '127.0.0.1',
-      VOUGHT_LOG_LEVEL: 'warn',
-      VOUGHT_WEBHOOK_PRIVATE_TARGETS: 'true',
-    };
-    child = spawn(process.execPath, ['--import', 'tsx', main, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout?.on('data', (d) => {
-      out += d;
-    });
-    child.stderr?.on('data', (d) => {
-      out += d;
-    });
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('vought is running') && Date.now() < deadline && child.exitCode === null)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain('vought is running');
-    base = `http://127.0.0.1:${origin}`;
-    token = (await run(process.execPath, ['--import', 'tsx', main, 'token', '--role', 'editor', '--sub', 'alice'], { env })).stdout.trim();
+    vought = await startVought(dir, { VOUGHT_WEBHOOK_PRIVATE_TARGETS: 'true' });
+    base = vought.url;
+    token = await vought.token('editor', 'alice');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -122,8 +89,7 @@ describe.skipIf(!ready)('web console in Chromium', { timeout: 180_000 }, () => {
 
   afterAll(async () => {
     await browser?.close();
-    child?.kill('SIGTERM');
-    if (child && child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    await vought?.stop();
     await new Promise((resolve) => receiver?.close(resolve));
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
