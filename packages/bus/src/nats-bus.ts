@@ -60,6 +60,8 @@ export class NatsBus implements Bus {
     readonly js: JetStreamClient,
     readonly jsm: JetStreamManager,
     private readonly ns: string,
+    /** Called after every reconnect (see connect). */
+    private readonly reconnected: Set<() => void> = new Set(),
   ) {}
 
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
@@ -76,10 +78,12 @@ export class NatsBus implements Bus {
     } catch (error) {
       throw new BusError('bus.unavailable', `cannot connect to NATS: ${(error as Error).message}`, {}, { cause: error });
     }
-    // Status events (disconnect, reconnect) are consumed so that none can surface as an unhandled error.
+    // Status events (disconnect, reconnect) are read here, once (two readers of nc.status() would
+    // split the events between them), and handed to whoever registered for them.
+    const reconnected = new Set<() => void>();
     void (async () => {
-      for await (const _status of nc.status()) {
-        /* readiness reports the connection; nothing to do per event */
+      for await (const status of nc.status()) {
+        if (status.type === 'reconnect') for (const listener of reconnected) listener();
       }
     })().catch(() => {});
     const jsm = await jetstreamManager(nc).catch((error: Error) => {
@@ -87,7 +91,7 @@ export class NatsBus implements Bus {
       throw new BusError('bus.unavailable', `NATS has no JetStream: ${error.message}`, {}, { cause: error });
     });
     const ns = options.namespace ? options.namespace.replace(/[^A-Za-z0-9_-]/g, '_') : '';
-    return new NatsBus(nc, jetstream(nc), jsm, ns);
+    return new NatsBus(nc, jetstream(nc), jsm, ns, reconnected);
   }
 
   private get jobsStream(): string {
@@ -132,6 +136,7 @@ export class NatsBus implements Bus {
           name: this.broadcastStream,
           subjects: ['cdn.>'],
           retention: RetentionPolicy.Limits,
+          duplicate_window: nanos(120_000),
           storage: StorageType.File,
           max_age: nanos(3600 * 1000),
         });
@@ -162,8 +167,48 @@ export class NatsBus implements Bus {
     }
   }
 
+  /**
+   * Broadcasts (invalidations) waiting for JetStream's acknowledgement, in order. A plain publish
+   * during an outage was lost (the client's buffer went out before JetStream was back); these are
+   * retried until the stream has them, so a change made during an outage reaches every node once
+   * the bus returns (as long as this process lives).
+   */
+  private readonly outbox: Array<{ subject: string; payload: Uint8Array; headers: MsgHdrs; id: string }> = [];
+  private flushing: Promise<void> | null = null;
+
+  private flushOutbox(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        while (this.outbox.length && !this.nc.isClosed()) {
+          const message = this.outbox[0] as (typeof this.outbox)[number];
+          try {
+            await this.ensureStreams();
+            await this.js.publish(message.subject, message.payload, { headers: message.headers, msgID: message.id, timeout: 2000 });
+            this.outbox.shift();
+          } catch {
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  get pendingBroadcasts(): number {
+    return this.outbox.length;
+  }
+
   async publish(subject: string, data: unknown, headers?: Headers): Promise<void> {
     if (this.nc.isClosed()) throw new BusError('bus.closed', 'the bus is closed', { subject });
+    if (subject.startsWith('cdn.')) {
+      const hdrs = fromHeaders(headers ?? injectTraceContext({}));
+      this.outbox.push({ subject, payload: encoder.encode(JSON.stringify(data)), headers: hdrs, id: randomUUID() });
+      // wait a moment for the acknowledgement when the bus is up; during an outage it stays queued
+      await Promise.race([this.flushOutbox(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      return;
+    }
     await withSpan(
       'bus.publish',
       { 'messaging.destination.name': subject },
@@ -208,47 +253,55 @@ export class NatsBus implements Bus {
     let next = (await this.jsm.streams.info(this.broadcastStream)).state.last_seq + 1;
     const current: { messages: { close(): Promise<unknown> } | null } = { messages: null };
     let closed = false;
-    const start = async () => {
-      const consumer = await this.js.consumers.get(this.broadcastStream, {
-        filter_subjects: pattern, // one subject: also for servers before 2.10 (Debian's)
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: next,
-      });
-      const messages = await consumer.consume({ expires: 2000, idle_heartbeat: 1000 });
-      current.messages = messages;
-      void (async () => {
-        for await (const msg of messages) {
-          next = msg.info.streamSequence + 1;
-          let data: T;
-          try {
-            data = JSON.parse(decoder.decode(msg.data)) as T;
-          } catch {
-            continue; // not JSON: not one of ours
-          }
-          await Promise.resolve(handler({ subject: msg.subject, data, headers: toHeaders(msg.headers) })).catch(() => {});
-        }
-      })().catch(() => {});
-    };
-    await start();
+    let started!: () => void;
+    const first = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    // A supervisor: whenever the consumer's iterator ends (a reconnect closed it below, the server
+    // restarted and forgot it, heartbeats stopped), a new one starts at the next unseen message.
     void (async () => {
-      for await (const status of this.nc.status()) {
-        if (closed) return;
-        if (status.type !== 'reconnect') continue;
-        await current.messages?.close().catch(() => undefined);
-        // the server may still be coming back (JetStream after a restart): retry until it answers
-        for (let attempt = 0; !closed; attempt++) {
-          try {
-            await start();
-            break;
-          } catch {
-            await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+      for (let attempt = 0; !closed; attempt++) {
+        try {
+          const consumer = await this.js.consumers.get(this.broadcastStream, {
+            filter_subjects: pattern, // one subject: also for servers before 2.10 (Debian's)
+            deliver_policy: DeliverPolicy.StartSequence,
+            opt_start_seq: next,
+          });
+          const messages = await consumer.consume({ expires: 2000, idle_heartbeat: 1000 });
+          current.messages = messages;
+          started();
+          // a consumer the server forgot (restart) stops sending heartbeats: end it, start anew
+          void (async () => {
+            for await (const status of messages.status()) {
+              if (status.type === 'heartbeats_missed' || status.type === 'consumer_deleted' || status.type === 'consumer_not_found')
+                await messages.close().catch(() => undefined);
+            }
+          })().catch(() => {});
+          attempt = 0;
+          for await (const msg of messages) {
+            next = msg.info.streamSequence + 1;
+            let data: T;
+            try {
+              data = JSON.parse(decoder.decode(msg.data)) as T;
+            } catch {
+              continue; // not JSON: not one of ours
+            }
+            await Promise.resolve(handler({ subject: msg.subject, data, headers: toHeaders(msg.headers) })).catch(() => {});
           }
+        } catch {
+          // the server is away or JetStream not back yet: try again shortly
         }
+        if (!closed) await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
       }
-    })().catch(() => {});
+    })();
+    // after a reconnect the old consumer may be gone or stalled: end it, the supervisor restarts it
+    const onReconnect = () => void current.messages?.close().catch(() => undefined);
+    this.reconnected.add(onReconnect);
+    await first;
     return {
       unsubscribe: async () => {
         closed = true;
+        this.reconnected.delete(onReconnect);
         await current.messages?.close().catch(() => undefined);
       },
     };
