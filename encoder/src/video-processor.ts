@@ -27,6 +27,7 @@ import {
 } from '@vought/media';
 import type { Logger } from '@vought/observability';
 import type { ObjectStore } from '@vought/storage';
+import { videoKeys } from '@vought/storage';
 import { scratchName } from './child-process-guard.ts';
 import { abortError, EncodeError } from './encode-error.ts';
 import { checkLimits, type EncodeLimits, type JobBudget, limitsWith, startBudget } from './encode-limits.ts';
@@ -61,9 +62,6 @@ export interface ProcessResult {
   encoded: boolean;
 }
 
-export const indexKeyOf = (id: string) => `videos/${id}/index.json`;
-const stagingPrefix = (id: string) => `videos/${id}/.staging/`;
-
 async function fileSource(file: string): Promise<{ source: ByteSource; close: () => Promise<void> }> {
   const handle = await fs.open(file, 'r');
   const { size } = await handle.stat();
@@ -81,10 +79,10 @@ async function fileSource(file: string): Promise<{ source: ByteSource; close: ()
 }
 
 async function existingIndex(store: ObjectStore, videoId: string): Promise<MediaIndex | null> {
-  const info = await store.head(indexKeyOf(videoId));
+  const info = await store.head(videoKeys.index(videoId));
   if (!info) return null;
   try {
-    return parseMediaIndex(await store.readAll(indexKeyOf(videoId)));
+    return parseMediaIndex(await store.readAll(videoKeys.index(videoId)));
   } catch {
     return null; // a damaged index is redone, not trusted
   }
@@ -190,14 +188,14 @@ async function makePreviews(
 /** Staging, promotion, then the commit point (index.json last), then cleanup. */
 async function publish(options: ProcessOptions, attempt: string, out: string, files: string[], index: MediaIndex, signal: AbortSignal) {
   const { store, videoId } = options;
-  const staging = `${stagingPrefix(videoId)}${attempt}/`;
+  const staging = `${videoKeys.staging(videoId)}${attempt}/`;
   for (const file of files) {
     if (signal.aborted) throw abortError(signal);
     await putFile(store, `${staging}${file}`, path.join(out, file));
   }
-  for (const file of files) await store.copy(`${staging}${file}`, `videos/${videoId}/${file}`);
-  await store.put(indexKeyOf(videoId), serializeMediaIndex(index), { contentType: 'application/json' });
-  await store.deletePrefix(stagingPrefix(videoId));
+  for (const file of files) await store.copy(`${staging}${file}`, videoKeys.file(videoId, file));
+  await store.put(videoKeys.index(videoId), serializeMediaIndex(index), { contentType: 'application/json' });
+  await store.deletePrefix(videoKeys.staging(videoId));
   await store.delete(options.sourceKey);
 }
 
@@ -264,11 +262,11 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessResu
   const done = await existingIndex(store, videoId);
   if (done) {
     logger.info({ videoId }, 'index already committed: nothing to encode');
-    await store.deletePrefix(stagingPrefix(videoId));
+    await store.deletePrefix(videoKeys.staging(videoId));
     await store.delete(options.sourceKey);
     return { index: done, encoded: false };
   }
-  const cleaned = await store.deletePrefix(stagingPrefix(videoId));
+  const cleaned = await store.deletePrefix(videoKeys.staging(videoId));
   if (cleaned) logger.info({ videoId, objects: cleaned }, 'removed staging objects of an earlier attempt');
 
   const attempt = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -13,6 +13,7 @@ import { locateFfmpeg, processVideo, renditionsOf } from '@vought/encoder';
 import { makeSource } from '@vought/media/test/ffmpeg-fixtures';
 import { createLogger } from '@vought/observability';
 import { type Adapters, openAdapters } from '@vought/runtime';
+import { videoKeys } from '@vought/storage';
 import { type RunningOrigin, startOrigin } from '../src/origin-service.ts';
 
 const run = promisify(execFile);
@@ -87,7 +88,7 @@ export async function makeReadyVideo(
   const tools = await locateFfmpeg({});
   const { index } = await processVideo({
     videoId: id,
-    sourceKey: `videos/${id}/source`,
+    sourceKey: videoKeys.source(id),
     store,
     tools,
     workDir: path.join(t.dataDir, 'work'),

@@ -16,13 +16,14 @@ import { type DataStore, Server, type Upload } from '@tus/server';
 import type { Video } from '@vought/catalog';
 import { CodedError } from '@vought/errors';
 import type { UploadErrorCode } from '@vought/http-errors';
+import { videoKeys } from '@vought/storage';
 import type { Hono } from 'hono';
 import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
 import { statusOf } from '../http/error-responses.ts';
 import { authenticate, requirePermission } from './auth-middleware.ts';
 import { SNIFF_BYTES, sniffContainer } from './source-sniffer.ts';
-import { sourceKey, type VideoService } from './video-service.ts';
+import type { VideoService } from './video-service.ts';
 
 const TUS_PATH = '/v1/uploads';
 /** tus checksum extension: algorithms we verify (sha1 is the one the spec requires). */
@@ -121,9 +122,9 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
       throw new ApiError('http.unsupported_media_type', 'the uploaded bytes are not a video or audio container vought can read');
     }
     if (deps.config.storage.kind === 's3') {
-      await deps.store.copy(upload.id, sourceKey(videoId));
+      await deps.store.copy(upload.id, videoKeys.source(videoId));
     } else {
-      await deps.store.put(sourceKey(videoId), createReadStream(path.join(uploadDir, upload.id)));
+      await deps.store.put(videoKeys.source(videoId), createReadStream(path.join(uploadDir, upload.id)));
     }
     await discard(upload);
     return videos.enqueueEncode(await deps.catalog.getVideo(videoId));
@@ -218,7 +219,7 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
     const body = c.req.raw.body;
     if (!body) throw new ApiError('http.bad_request', 'the request body is the file to upload; it was empty');
     await videos.markUploading(video);
-    const temporary = `videos/${video.id}/upload-${crypto.randomUUID()}`;
+    const temporary = videoKeys.upload(video.id, crypto.randomUUID());
     let seen = 0;
     let head = Buffer.alloc(0);
     const meter = new Transform({
@@ -234,7 +235,7 @@ export function mountUploads(app: Hono, deps: OriginDeps, videos: VideoService):
       if (seen === 0) throw new ApiError('http.bad_request', 'the request body is the file to upload; it was empty');
       if (!sniffContainer(head))
         throw new ApiError('http.unsupported_media_type', 'the uploaded bytes are not a video or audio container vought can read');
-      await deps.store.copy(temporary, sourceKey(video.id));
+      await deps.store.copy(temporary, videoKeys.source(video.id));
     } catch (error) {
       await videos.setStatus(await deps.catalog.getVideo(video.id), 'waiting_upload', null).catch(() => {});
       throw error;

@@ -4,12 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { type EncodeJob, type Invalidation, subjects, type VideoEvent, videoSurrogateKey } from '@vought/bus';
 import type { NewVideo, Video, VideoPatch, VideoStatus } from '@vought/catalog';
 import { injectTraceContext } from '@vought/observability';
+import { videoKeys } from '@vought/storage';
 import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
-
-export const videoPrefix = (id: string) => `videos/${id}/`;
-export const sourceKey = (id: string) => `videos/${id}/source`;
-export const indexKey = (id: string) => `videos/${id}/index.json`;
 
 /** 12 URL-safe characters (72 random bits): unguessable enough for unlisted links. */
 export function newVideoId(): string {
@@ -38,7 +35,7 @@ export class VideoService {
 
   async remove(video: Video): Promise<void> {
     await this.deps.catalog.deleteVideo(video.id);
-    await this.deps.store.deletePrefix(videoPrefix(video.id));
+    await this.deps.store.deletePrefix(videoKeys.prefix(video.id));
     await this.invalidate(video.id);
     await this.emit({
       type: 'video.status',
@@ -68,7 +65,7 @@ export class VideoService {
   /** The source is stored and checked: queue it for the encoder (deduplicated per video version). */
   async enqueueEncode(video: Video): Promise<Video> {
     const queued = await this.setStatus(video, 'queued', null);
-    const job: EncodeJob = { type: 'encode', version: 1, videoId: video.id, sourceKey: sourceKey(video.id) };
+    const job: EncodeJob = { type: 'encode', version: 1, videoId: video.id, sourceKey: videoKeys.source(video.id) };
     await this.deps.bus.enqueue(subjects.encodeQueue, job, { id: `encode-${video.id}-${queued.version}`, headers: injectTraceContext() });
     return queued;
   }

@@ -9,6 +9,7 @@ import type { Cache } from '@vought/cache';
 import type { Catalog, Video } from '@vought/catalog';
 import { type MediaIndex, parseMediaIndex } from '@vought/media';
 import type { ObjectStore } from '@vought/storage';
+import { videoKeys } from '@vought/storage';
 import { LRUCache } from 'lru-cache';
 import { ApiError } from '../http/api-error.ts';
 import type { VideoGenerations } from './video-generations.ts';
@@ -82,7 +83,7 @@ export class DeliveryIndex {
         status: video.status,
       });
     }
-    const key = `videos/${id}/index.json`;
+    const key = videoKeys.index(id);
     const bytes = await this.cache.getOrLoad(`index:${id}`, async () => ({
       value: await this.store.readAll(key),
       tags: [videoSurrogateKey(id)],

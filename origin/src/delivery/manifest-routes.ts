@@ -17,6 +17,7 @@ import {
   present,
   TOKEN_PARAMETER,
 } from '@vought/manifest';
+import { videoKeys } from '@vought/storage';
 import type { Context, Hono } from 'hono';
 import { routePath } from 'hono/route';
 import type { OriginDeps } from '../app.ts';
@@ -132,7 +133,7 @@ export function mountManifestRoutes(app: Hono, deps: OriginDeps, index: Delivery
     const id = (c.req.param('file') as string).slice(0, -4);
     const text = record.index.text.find((t) => t.id === id);
     if (!text) throw new ApiError('http.not_found', `no text track ${id}`);
-    const body = await deps.store.readAll(`videos/${record.video.id}/${text.file}`);
+    const body = await deps.store.readAll(videoKeys.file(record.video.id, text.file));
     return send(c, record, 'object', body, 'text/vtt; charset=utf-8', `"${record.version}-${id}"`);
   });
 
@@ -141,7 +142,7 @@ export function mountManifestRoutes(app: Hono, deps: OriginDeps, index: Delivery
     await access.check(record, c.req.header('authorization'), c.req.query(TOKEN_PARAMETER));
     const file = c.req.param('file') as string;
     if (!record.index.thumbnails) throw new ApiError('http.not_found', 'this video has no thumbnails');
-    const body = await deps.store.readAll(`videos/${record.video.id}/thumbs/${file}`);
+    const body = await deps.store.readAll(videoKeys.file(record.video.id, `thumbs/${file}`));
     const type = file.endsWith('.jpg') ? 'image/jpeg' : 'text/vtt; charset=utf-8';
     return send(c, record, 'object', body, type, `"${record.version}-${file}"`);
   });

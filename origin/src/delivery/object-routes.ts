@@ -10,6 +10,7 @@ import { type DeliveryResource, onDemandFile, parseDeliveryUrl, segmentOf, TOKEN
 import type { MediaTrack } from '@vought/media';
 import type { Histogram, Logger } from '@vought/observability';
 import type { ObjectStore } from '@vought/storage';
+import { videoKeys } from '@vought/storage';
 import { LRUCache } from 'lru-cache';
 import { ApiError } from '../http/api-error.ts';
 import { errorBody } from '../http/error-responses.ts';
@@ -176,7 +177,7 @@ export class ObjectRoutes {
   private objectOf(record: DeliveryRecord, resource: Extract<DeliveryResource, { kind: ObjectKind }>): ObjectBody {
     const track = record.tracks.get(resource.trackId);
     if (!track) throw new ApiError('http.not_found', `video ${record.video.id} has no track ${resource.trackId}`);
-    const key = `videos/${record.video.id}/${track.file}`;
+    const key = videoKeys.file(record.video.id, track.file);
     const tag = `"${record.version}-${track.id}`;
     const stored = (offset: number, size: number, at = 0): Piece => ({ at, size, key, offset });
     switch (resource.kind) {

@@ -22,3 +22,4 @@ export function createStore(config: StorageConfig): ObjectStore {
   }
   return new FsStore({ root: config.root });
 }
+export { videoKeys } from './video-keys.ts';
