@@ -1,7 +1,7 @@
 // The control API from the command line: JSON over fetch with the Bearer token, errors with the
-// exit code scripts rely on (4: not found or not allowed; 1: anything else). The JSON shapes are
-// @vought/api-client's, shared with the console.
-import { type ApiErrorBody, followEvents as followVideoEvents, type Video, type VideoEvent } from '@vought/api-client';
+// exit code scripts rely on (4: not found or not allowed; 1: anything else). The JSON shapes and
+// the events stream are the console's code (@vought/console/api-client), shared.
+import { type ApiErrorBody, followEvents as followVideoEvents, type Video, type VideoEvent } from '@vought/console/api-client';
 
 export type { Video };
 export const EXIT = { ok: 0, failure: 1, usage: 2, encodeFailed: 3, notFoundOrAuth: 4, interrupted: 130 } as const;
@@ -76,7 +76,7 @@ export class ApiClient {
 }
 
 /**
- * A video's Server-Sent Events (@vought/api-client's followEvents, shared with the console), the
+ * A video's Server-Sent Events (the console's followEvents, @vought/console/api-client), the
  * token in the Authorization header; reconnects until `signal` aborts or `onEvent` returns true
  * (done). A refusal (401, 403, 404) ends the command with exit code 4.
  */

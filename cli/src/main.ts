@@ -6,8 +6,8 @@
 // VOUGHT_TOKEN). Exit codes: 0 ok, 1 failure, 2 usage, 3 encode failed, 4 not found or not
 // allowed, 130 interrupted.
 import path from 'node:path';
-import { VIDEO_STATUSES } from '@vought/api-client';
 import { loadConfig } from '@vought/config';
+import { VIDEO_STATUSES } from '@vought/console/api-client';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiClient, CliError, EXIT } from './api-client.ts';
 import { configDir } from './url-storage.ts';

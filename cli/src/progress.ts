@@ -1,8 +1,7 @@
 // Progress of each file: a bar per file on a terminal (cli-progress: bytes, rate, time left, then
 // the encode's percentage), plain lines otherwise (CI logs, pipes): a line per file at most every
 // 2 s and at each state change. Everything goes to stderr: stdout is for results (--json).
-import { bytes as formatBytes } from '@vought/api-client';
-import { RateMeter } from '@vought/api-client/uploads';
+import { bytes as formatBytes, RateMeter } from '@vought/console/api-client';
 import cliProgress from 'cli-progress';
 
 export function formatEta(seconds: number): string {

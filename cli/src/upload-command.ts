@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { titleOf as titleOfName, tusFailure, uploadable } from '@vought/api-client/uploads';
+import { titleOf as titleOfName, tusFailure, uploadable } from '@vought/console/api-client';
 import * as tus from 'tus-js-client';
 import { type ApiClient, CliError, EXIT, followEvents, type Video } from './api-client.ts';
 import { createProgress, type FileProgress } from './progress.ts';

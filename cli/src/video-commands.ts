@@ -1,6 +1,6 @@
 // `vought ls [query]`, `vought status ID`, `vought rm ID...`, `vought open ID`.
 import { spawn } from 'node:child_process';
-import { clock, type VideoPage } from '@vought/api-client';
+import { clock, type VideoPage } from '@vought/console/api-client';
 import { type ApiClient, CliError, EXIT, type Video } from './api-client.ts';
 
 export interface Output {

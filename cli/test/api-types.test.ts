@@ -1,8 +1,8 @@
-// @vought/api-client writes the control API's JSON shapes out by hand (the browser's type check
-// must not reach zod or the origin); this checks, at compile time (tsc -p cli), that they still
-// match the schemas the origin validates and documents with.
+// @vought/console/api-client writes the control API's JSON shapes out by hand (the browser's type
+// check must not reach zod or the origin); this checks, at compile time (tsc -p cli), that they
+// still match the schemas the origin validates and documents with.
 
-import type { PlaybackToken, Video, VideoPage, Webhook } from '@vought/api-client';
+import type { PlaybackToken, Video, VideoPage, Webhook } from '@vought/console/api-client';
 import { expectTypeOf, it } from 'vitest';
 import type { PlaybackTokenSchema, VideoPageSchema, VideoSchema, WebhookSchema } from '../../origin/src/api/api-schemas.ts';
 
@@ -11,7 +11,7 @@ type Json<T> = T extends Array<infer U> ? Json<U>[] : T extends object ? { [K in
 /** What a schema validates (zod's `z.infer`, read without importing zod into the CLI). */
 type Sent<S extends { _output: unknown }> = Json<S['_output']>;
 
-it("@vought/api-client's types are the API schemas'", () => {
+it("the shared client types are the API schemas'", () => {
   expectTypeOf<Json<Video>>().toEqualTypeOf<Sent<typeof VideoSchema>>();
   expectTypeOf<Json<VideoPage>>().toEqualTypeOf<Sent<typeof VideoPageSchema>>();
   expectTypeOf<PlaybackToken>().toEqualTypeOf<Sent<typeof PlaybackTokenSchema>>();

@@ -1,8 +1,8 @@
 // The control API from the page: JSON in and out, the session's token as Bearer, errors as
-// ApiFailure with the API's code and message. The JSON shapes are @vought/api-client's (shared
-// with the CLI; type-only here, esbuild erases the import).
-import type { ApiErrorBody, Delivery, PlaybackToken, Video, VideoDetails, VideoPage, Visibility, Webhook } from '@vought/api-client';
+// ApiFailure with the API's code and message. The JSON shapes are shared/api-types.ts (the CLI's
+// too).
 import { session, signOut } from './auth.ts';
+import type { ApiErrorBody, Delivery, PlaybackToken, Video, VideoDetails, VideoPage, Visibility, Webhook } from './shared/api-types.ts';
 
 export type { Video, VideoPage, Visibility, Webhook };
 

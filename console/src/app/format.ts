@@ -1,6 +1,6 @@
-// Numbers people read: sizes, rates, durations, times left (bytes and clock are
-// @vought/api-client's, shared with the CLI).
-import { bytes, clock } from '@vought/api-client';
+// Numbers people read: sizes, rates, durations, times left (bytes and clock are shared/format.ts,
+// the CLI's too).
+import { bytes, clock } from './shared/format.ts';
 
 export { bytes, clock };
 

@@ -1,11 +1,11 @@
 // Manage a video (its owner or an admin): title, description, tags and visibility (PATCH), delete
 // with confirmation, and what to share: absolute HLS and DASH URLs and an embed snippet.
-import { VISIBILITIES } from '@vought/api-client';
 import { absolute, type Video, videos } from './api.ts';
 import { canManage, session } from './auth.ts';
 import { statusBadge } from './cards.ts';
 import { announce, apiForm, confirmDialog, copy, field, h, replace } from './dom.ts';
 import { navigate, type Page } from './router.ts';
+import { VISIBILITIES } from './shared/api-types.ts';
 import { loadVideo } from './watch.ts';
 
 function shareRow(label: string, value: string, testid: string): HTMLElement {

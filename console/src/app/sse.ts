@@ -1,7 +1,8 @@
-// A video's Server-Sent Events (@vought/api-client's followEvents, shared with the CLI) with the
-// session's token. Reconnects (after a pause) until the caller aborts; stops when refused.
-import { followEvents as follow, type VideoEvent } from '@vought/api-client';
+// A video's Server-Sent Events (shared/events.ts, the CLI's too) with the session's token.
+// Reconnects (after a pause) until the caller aborts; stops when refused.
 import { authHeaders } from './api.ts';
+import type { VideoEvent } from './shared/api-types.ts';
+import { followEvents as follow } from './shared/events.ts';
 
 export function followEvents(id: string, onEvent: (event: VideoEvent) => void, signal: AbortSignal): Promise<void> {
   return follow(

@@ -3,13 +3,13 @@
 // upload's URL in localStorage under the file's fingerprint, so after a reload (or a lost
 // connection) choosing the same file again continues where it stopped, into the same video. Then
 // the encode's progress, live from the video's events, until ready or failed.
-import { RateMeter, titleOf as titleOfName, tusFailure, uploadable } from '@vought/api-client/uploads';
 import * as tus from 'tus-js-client';
 import { failureMessage, type Video, type Visibility, videos } from './api.ts';
 import { session } from './auth.ts';
 import { announce, field, h, replace } from './dom.ts';
 import { bytes, eta, rate } from './format.ts';
 import type { Page } from './router.ts';
+import { RateMeter, titleOf as titleOfName, tusFailure, uploadable } from './shared/uploads.ts';
 import { editorsOnly } from './signin.ts';
 import { followEvents } from './sse.ts';
 

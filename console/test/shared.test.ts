@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, clock, SseParser } from '../src/index.ts';
-import { RateMeter, titleOf, tusFailure } from '../src/uploads.ts';
+// The code the console shares with the CLI (src/app/shared/), on its own.
+import { bytes, clock, RateMeter, SseParser, titleOf, tusFailure } from '../src/app/shared/index.ts';
 
 describe('SseParser', () => {
   it('returns the data of each complete event, across chunks and line endings', () => {
