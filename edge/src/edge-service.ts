@@ -26,7 +26,7 @@ import {
   PlaybackVerifier,
   playbackTokenOf,
 } from '@vought/auth';
-import { type Bus, type Invalidation, subjects } from '@vought/bus';
+import { type Bus, type Invalidation, InvalidationSchema, readMessage, subjects } from '@vought/bus';
 import type { Config } from '@vought/config';
 import { errorBody } from '@vought/http-errors';
 import { TOKEN_PARAMETER } from '@vought/manifest';
@@ -514,7 +514,9 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
     ? await bus.subscribe<Invalidation>(
         subjects.invalidate,
         ({ data }) => {
-          if (data?.type === 'invalidate' && Array.isArray(data.keys)) cache.purge(data.keys, data.soft === true);
+          const read = readMessage(InvalidationSchema, data);
+          if (read.ok) cache.purge(read.value.keys, read.value.soft === true);
+          else logger.warn({ err: read.error }, 'malformed invalidation ignored');
         },
         { durable: true },
       )

@@ -5,10 +5,12 @@
 import {
   type Bus,
   type EncodeJob,
+  EncodeJobSchema,
   type Invalidation,
   type Job,
   type JobConsumer,
   PermanentJobError,
+  readMessage,
   subjects,
   type VideoEvent,
   videoSurrogateKey,
@@ -100,10 +102,10 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
   );
 
   async function encode(job: Job<EncodeJob>): Promise<void> {
-    const { data } = job;
-    if (data?.type !== 'encode' || typeof data.videoId !== 'string' || typeof data.sourceKey !== 'string') {
-      throw new PermanentJobError(`malformed encode job: ${JSON.stringify(data).slice(0, 200)}`);
-    }
+    const read = readMessage(EncodeJobSchema, job.data);
+    // a malformed job never heals: dead-lettered at once, with what is wrong with it
+    if (!read.ok) throw new PermanentJobError(`malformed encode job (${read.error}): ${JSON.stringify(job.data).slice(0, 200)}`);
+    const data = read.value;
     const log = logger.child({ job_id: job.id, video_id: data.videoId, delivery: job.deliveryCount });
     const video = await catalog.findVideo(data.videoId);
     if (!video) {

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Authenticator, loadDevKeys } from '@vought/auth';
-import { type Invalidation, subjects, videoOfSurrogateKey } from '@vought/bus';
+import { type Invalidation, InvalidationSchema, readMessage, subjects, videoOfSurrogateKey } from '@vought/bus';
 import type { Config } from '@vought/config';
 import { createMetrics, type Logger, Readiness } from '@vought/observability';
 import { type Adapters, addAdapterMetrics, addReadinessProbes, HttpDrain, listening } from '@vought/runtime';
@@ -58,9 +58,9 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
   const invalidations = await adapters.bus.subscribe<Invalidation>(
     subjects.invalidate,
     async ({ data }) => {
-      if (data?.type !== 'invalidate' || !Array.isArray(data.keys)) return;
-      for (const key of data.keys) {
-        if (typeof key !== 'string') continue;
+      const read = readMessage(InvalidationSchema, data);
+      if (!read.ok) return void logger.warn({ err: read.error }, 'malformed invalidation ignored');
+      for (const key of read.value.keys) {
         const videoId = videoOfSurrogateKey(key);
         if (videoId) generations.bump(videoId);
         await adapters.cache.deleteTag(key).catch((error: Error) => logger.warn({ err: error.message, key }, 'invalidation failed'));

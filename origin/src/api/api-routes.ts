@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ANONYMOUS, authorize, type Principal, playbackJwks, signPlaybackToken } from '@vought/auth';
-import { type Subscription, subjects, type VideoEvent } from '@vought/bus';
+import { readMessage, type Subscription, subjects, type VideoEvent, VideoEventSchema } from '@vought/bus';
 import type { Video, Visibility } from '@vought/catalog';
 import { Gauge } from '@vought/observability';
 import { TrustedProxies } from '@vought/runtime';
@@ -333,7 +333,8 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
         let subscription: Subscription | undefined;
         try {
           subscription = await deps.bus.subscribe<VideoEvent>(subjects.videoEvents(video.id), ({ data }) => {
-            if (queue.length < 1000) queue.push(data); // a client that reads nothing does not grow memory
+            const read = readMessage(VideoEventSchema, data);
+            if (read.ok && queue.length < 1000) queue.push(read.value); // a client that reads nothing does not grow memory
             wake?.();
           });
           stream.onAbort(() => wake?.());

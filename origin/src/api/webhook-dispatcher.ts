@@ -7,7 +7,7 @@
 // addresses checked at connection time (webhook-target.ts). docs/webhooks.md is the receiver's view.
 import { createHash } from 'node:crypto';
 import type { Bus } from '@vought/bus';
-import { type Subscription, subjects, type VideoEvent } from '@vought/bus';
+import { readMessage, type Subscription, subjects, type VideoEvent, VideoEventSchema } from '@vought/bus';
 import type { Catalog, WebhookDelivery } from '@vought/catalog';
 import type { Logger } from '@vought/observability';
 import { type Agent, request } from 'undici';
@@ -51,7 +51,11 @@ export class WebhookDispatcher {
   }
 
   async start(): Promise<void> {
-    this.subscription = await this.bus.subscribe<VideoEvent>(subjects.allVideoEvents, ({ data }) => this.enqueue(data));
+    this.subscription = await this.bus.subscribe<VideoEvent>(subjects.allVideoEvents, ({ data }) => {
+      const read = readMessage(VideoEventSchema, data);
+      if (read.ok) return this.enqueue(read.value);
+      this.logger.warn({ err: read.error }, 'malformed video event ignored');
+    });
     this.timer = setInterval(() => void this.drain(), this.pollMs);
     this.timer.unref();
   }

@@ -29,9 +29,15 @@ export async function createBus(options: { natsUrl: string | undefined; name: st
 }
 export {
   type EncodeJob,
+  EncodeJobSchema,
   type Invalidation,
+  InvalidationSchema,
+  readMessage,
   subjects,
+  VIDEO_STATUSES,
   type VideoEvent,
+  VideoEventSchema,
+  type VideoStatus,
   videoOfSurrogateKey,
   videoSurrogateKey,
 } from './messages.ts';
