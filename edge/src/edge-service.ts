@@ -35,7 +35,7 @@ import { addAdapterMetrics, decideRange, etagMatches, HttpDrain, listening, Trus
 import { type Context, Hono } from 'hono';
 import { type DeliveryRequest, deliveryRequest, edgeFreshness, hasCredentials } from './cache-policy.ts';
 import { type CachedObject, EdgeCache, InFlight } from './edge-cache.ts';
-import { type UpstreamResponse, Upstreams } from './upstreams.ts';
+import { UPSTREAM_ERROR_REASONS, type UpstreamResponse, Upstreams } from './upstreams.ts';
 
 export interface RunningEdge {
   url: string;
@@ -75,8 +75,26 @@ function answer(c: Context, error: unknown, extra: Record<string, string> = {}):
 
 export async function startEdge(config: Config, options: EdgeOptions): Promise<RunningEdge> {
   const { logger } = options;
-  const upstreams = new Upstreams(options.upstreams ?? config.edge.upstreams, logger, {
+  const metrics = createMetrics('edge');
+  const upstreamErrors = new Counter({
+    name: 'edge_upstream_errors_total',
+    help: 'Failed upstream attempts by upstream and reason (connect, timeout, reset, status_5xx, breaker_open)',
+    labelNames: ['upstream', 'reason'] as const,
+    registers: [metrics.registry],
+  });
+  const purgeLag = new Histogram({
+    name: 'edge_purge_lag_seconds',
+    help: 'From a change (an invalidation made, a PURGE received) to this edge dropping the objects',
+    labelNames: ['source'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 30],
+    registers: [metrics.registry],
+  });
+  const upstreamUrls = options.upstreams ?? config.edge.upstreams;
+  // every series exists from the start (at zero), so dashboards and alerts see an upstream's health
+  for (const upstream of upstreamUrls) for (const reason of UPSTREAM_ERROR_REASONS) upstreamErrors.inc({ upstream, reason }, 0);
+  const upstreams = new Upstreams(upstreamUrls, logger, {
     ...(options.fillTimeoutMs ? { fillTimeoutMs: options.fillTimeoutMs } : {}),
+    onError: (upstream, reason) => upstreamErrors.inc({ upstream, reason }),
   });
   const diskDir = options.diskDir ?? config.edge.diskDir;
   const memoryBytes = options.cacheBytes ?? config.cache.memoryBytes;
@@ -86,7 +104,6 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
   const passPerClient = options.passPerClient ?? 64;
   const proxies = new TrustedProxies(config.trustedProxies);
 
-  const metrics = createMetrics('edge');
   if (options.bus) addAdapterMetrics(metrics.registry, { bus: options.bus });
   const outcomes = new Counter({
     name: 'edge_requests_total',
@@ -476,6 +493,7 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
   healthRoutes(app, { metrics, readiness });
 
   app.on('PURGE', '*', async (c) => {
+    const received = performance.now();
     const principal = await (await purgeAuth()).authenticate(c.req.header('authorization')).catch(() => null);
     if (!principal || !authorize(principal, 'cache.purge').allowed)
       return answer(c, new AuthError(principal ? 'auth.forbidden' : 'auth.missing', 'PURGE needs an admin token'));
@@ -483,6 +501,7 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
     const keys = (c.req.header('surrogate-key') ?? '').split(/\s+/).filter(Boolean);
     const delivery = deliveryRequest(new URL(c.req.url));
     const purged = keys.length ? cache.purge(keys, soft) : delivery ? cache.purgeKey(delivery.key, soft) : 0;
+    purgeLag.observe({ source: 'api' }, (performance.now() - received) / 1000);
     return c.json({ purged, soft });
   });
 
@@ -515,8 +534,9 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
         subjects.invalidate,
         ({ data }) => {
           const read = readMessage(InvalidationSchema, data);
-          if (read.ok) cache.purge(read.value.keys, read.value.soft === true);
-          else logger.warn({ err: read.error }, 'malformed invalidation ignored');
+          if (!read.ok) return void logger.warn({ err: read.error }, 'malformed invalidation ignored');
+          cache.purge(read.value.keys, read.value.soft === true);
+          if (read.value.at) purgeLag.observe({ source: 'bus' }, Math.max(0, Date.now() - read.value.at) / 1000);
         },
         { durable: true },
       )

@@ -36,14 +36,32 @@ interface Upstream {
 /** Errors raised before a request reached the upstream: safe to retry whatever the method. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
+export type UpstreamErrorReason = 'connect' | 'timeout' | 'reset' | 'status_5xx' | 'breaker_open';
+export const UPSTREAM_ERROR_REASONS: readonly UpstreamErrorReason[] = ['connect', 'timeout', 'reset', 'status_5xx', 'breaker_open'];
+
+function reasonOf(code: string): UpstreamErrorReason {
+  if (code === 'UPSTREAM_5XX') return 'status_5xx';
+  if (/TIMEOUT/.test(code)) return 'timeout';
+  if (CONNECT_ERRORS.has(code)) return 'connect';
+  return 'reset';
+}
+
 export class Upstreams {
   private readonly upstreams: Upstream[];
+  private readonly onError: (upstream: string, reason: UpstreamErrorReason) => void;
 
   constructor(
     urls: string[],
     private readonly logger: Logger,
-    options: { fillConnections?: number; passConnections?: number; fillTimeoutMs?: number } = {},
+    options: {
+      fillConnections?: number;
+      passConnections?: number;
+      fillTimeoutMs?: number;
+      /** Told of every failed attempt (metrics): the upstream and why. */
+      onError?: (upstream: string, reason: UpstreamErrorReason) => void;
+    } = {},
   ) {
+    this.onError = options.onError ?? (() => undefined);
     const fillTimeout = options.fillTimeoutMs ?? 30_000;
     this.upstreams = urls.map((url) => ({
       url,
@@ -83,6 +101,7 @@ export class Upstreams {
     let lastError: Error = new Error('no upstream configured');
     for (const [i, u] of order.entries()) {
       const last = i === order.length - 1;
+      if (u.openUntil > now) this.onError(u.url, 'breaker_open');
       try {
         const res = await u.pools[kind].request({
           path: request.path,
@@ -103,6 +122,7 @@ export class Upstreams {
         if (request.signal?.aborted) throw error;
         lastError = error as Error;
         const code = (error as { code?: string }).code ?? '';
+        this.onError(u.url, reasonOf(code));
         // Circuit breaker: five failures in a row take an upstream out for five seconds.
         if (++u.failures >= 5 && u.openUntil <= Date.now()) {
           u.openUntil = Date.now() + 5_000;

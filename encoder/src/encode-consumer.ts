@@ -149,7 +149,7 @@ export async function startEncodeConsumer(options: EncodeConsumerOptions): Promi
         renditions: renditionsOf(result.index),
       });
       await emit({ type: 'video.status', version: 1, videoId: data.videoId, status: 'ready', at: at() });
-      const invalidation: Invalidation = { type: 'invalidate', version: 1, keys: [videoSurrogateKey(data.videoId)] };
+      const invalidation: Invalidation = { type: 'invalidate', version: 1, keys: [videoSurrogateKey(data.videoId)], at: Date.now() };
       await bus.publish(subjects.invalidate, invalidation);
       const seconds = (performance.now() - started) / 1000;
       options.onEncoded?.('ready', seconds, result.index.duration);

@@ -72,7 +72,7 @@ export async function startOrigin(config: Config, options: StartOriginOptions): 
   const listener = getRequestListener(app.fetch);
   const server = http.createServer((req, res) => {
     // plain Node handlers first (measured, origin/bench): warm manifests, then delivery objects
-    if (delivery && (delivery.hot.serve(req, res, metrics.httpDuration) || delivery.objects.handle(req, res))) return;
+    if (delivery && (delivery.hot.serve(req, res, metrics) || delivery.objects.handle(req, res))) return;
     void listener(req, res);
   });
   server.keepAliveTimeout = 65_000; // longer than typical CDN/LB idle timeouts (60 s)

@@ -79,7 +79,7 @@ export class VideoService {
   }
 
   async invalidate(id: string): Promise<void> {
-    const message: Invalidation = { type: 'invalidate', version: 1, keys: [videoSurrogateKey(id)] };
+    const message: Invalidation = { type: 'invalidate', version: 1, keys: [videoSurrogateKey(id)], at: Date.now() };
     // This node first, synchronously (it answers correctly at once, whatever the bus does), then
     // the shared cache, then every other node and edge.
     this.deps.generations.bump(id);

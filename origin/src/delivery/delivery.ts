@@ -30,7 +30,7 @@ export function mountDelivery(app: Hono, deps: OriginDeps): Delivery {
     store: deps.store,
     generations: deps.generations,
     memoryBytes: budget.segments,
-    histogram: deps.metrics.httpDuration,
+    metrics: deps.metrics,
     logger: deps.logger,
   });
   mountManifestRoutes(app, deps, index, access, hot);

@@ -7,7 +7,8 @@
 // only while the delivery record it was made from is still current (not dropped by an
 // invalidation, not older than the catalog re-check): a lost invalidation cannot keep it alive.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Histogram } from '@vought/observability';
+import { countLookup } from '@vought/cache';
+import type { ServiceMetrics } from '@vought/observability';
 import { LRUCache } from 'lru-cache';
 
 export interface HotEntry {
@@ -49,13 +50,13 @@ export class HotManifests {
   }
 
   /** Answers the request when it can; false hands it to the full app. */
-  serve(req: IncomingMessage, res: ServerResponse, histogram: Histogram<'method' | 'route' | 'status'>): boolean {
+  serve(req: IncomingMessage, res: ServerResponse, metrics: Pick<ServiceMetrics, 'httpDuration' | 'responseBytes'>): boolean {
     const method = req.method;
     if ((method !== 'GET' && method !== 'HEAD') || req.headers.range || !req.url) return false;
     const entry = this.entries.get(req.url);
-    if (!entry) return false;
-    if (!this.isCurrent(entry)) {
-      this.entries.delete(req.url);
+    if (!entry || !this.isCurrent(entry)) {
+      if (entry) this.entries.delete(req.url);
+      if (HotManifests.eligible(req.url)) countLookup('hot', false);
       return false;
     }
     const started = performance.now();
@@ -67,8 +68,13 @@ export class HotManifests {
     } else {
       res.writeHead(200, entry.headers);
       res.end(method === 'HEAD' ? undefined : entry.body);
+      if (method !== 'HEAD') metrics.responseBytes.inc({ route: entry.route }, entry.body.length);
     }
-    histogram.observe({ method, route: entry.route, status: inm !== undefined ? '304' : '200' }, (performance.now() - started) / 1000);
+    countLookup('hot', true);
+    metrics.httpDuration.observe(
+      { method, route: entry.route, status: inm !== undefined ? '304' : '200' },
+      (performance.now() - started) / 1000,
+    );
     return true;
   }
 }

@@ -6,9 +6,10 @@
 // concurrent misses of the same bytes share it) and kept in a memory budget; anything larger
 // streams from storage with back-pressure, so a 200 MB file costs a few chunks of memory per client.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { countLookup } from '@vought/cache';
 import { type DeliveryResource, onDemandFile, parseDeliveryUrl, segmentOf, TOKEN_PARAMETER } from '@vought/manifest';
 import type { MediaTrack } from '@vought/media';
-import type { Histogram, Logger } from '@vought/observability';
+import type { Logger, ServiceMetrics } from '@vought/observability';
 import type { ObjectStore } from '@vought/storage';
 import { videoKeys } from '@vought/storage';
 import { LRUCache } from 'lru-cache';
@@ -74,7 +75,7 @@ export interface ObjectRoutesOptions {
   generations: VideoGenerations;
   /** Byte budget of kept segment bytes. */
   memoryBytes: number;
-  histogram: Histogram<'method' | 'route' | 'status'>;
+  metrics: Pick<ServiceMetrics, 'httpDuration' | 'responseBytes'>;
   logger: Logger;
 }
 
@@ -128,10 +129,11 @@ export class ObjectRoutes {
     const started = performance.now();
     const route = ROUTES[resource.kind];
     void this.serve(req, res, parsed.videoId, resource, q < 0 ? '' : req.url.slice(q + 1)).then(
-      (status) => this.options.histogram.observe({ method, route, status: String(status) }, (performance.now() - started) / 1000),
+      (status) =>
+        this.options.metrics.httpDuration.observe({ method, route, status: String(status) }, (performance.now() - started) / 1000),
       (error: unknown) => {
         const status = this.fail(res, error);
-        this.options.histogram.observe({ method, route, status: String(status) }, (performance.now() - started) / 1000);
+        this.options.metrics.httpDuration.observe({ method, route, status: String(status) }, (performance.now() - started) / 1000);
       },
     );
     return true;
@@ -160,6 +162,8 @@ export class ObjectRoutes {
       res.end();
       return plan.status;
     }
+    // bytes out, counted as planned (an aborted transfer counts what it was going to send)
+    this.options.metrics.responseBytes.inc({ route: ROUTES[resource.kind] }, plan.end - plan.start + 1);
     if (object.size <= STREAM_THRESHOLD) {
       const release = await this.whole(record, object, (body) => {
         res.writeHead(plan.status, headers);
@@ -245,6 +249,7 @@ export class ObjectRoutes {
     }
     const id = `${record.video.id}/${record.version}/${only.key}:${only.offset}:${only.size}`;
     const hit = this.kept.get(id);
+    countLookup('segments', hit !== undefined);
     if (hit) {
       send(hit);
       return none;

@@ -56,6 +56,8 @@ export const InvalidationSchema = z.object({
   keys: z.array(z.string().min(1).max(256)).min(1).max(10_000),
   /** Soft: mark stale (serve while revalidating) instead of dropping. */
   soft: z.boolean().optional(),
+  /** When the change was made (ms since the epoch): receivers measure how late they apply it. */
+  at: z.number().int().nonnegative().optional(),
 });
 export type Invalidation = z.infer<typeof InvalidationSchema>;
 

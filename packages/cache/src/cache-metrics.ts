@@ -11,10 +11,21 @@ const requests = new Counter({
   registers: [],
 });
 
+/**
+ * The tiers: `memory` and `redis` (this port), and the origin's own in-process tables, `hot` (warm
+ * public manifests answered before the framework) and `segments` (kept segment bytes).
+ */
+export type CacheTier = 'memory' | 'redis' | 'hot' | 'segments';
+
 /** Counts one lookup in `tier`; returns `value` (so a lookup can be wrapped in place). */
-export function counted<T>(tier: 'memory' | 'redis', value: T | undefined): T | undefined {
+export function counted<T>(tier: CacheTier, value: T | undefined): T | undefined {
   requests.inc({ tier, result: value === undefined ? 'miss' : 'hit' });
   return value;
+}
+
+/** Counts one lookup in `tier` that hit or missed. */
+export function countLookup(tier: CacheTier, hit: boolean): void {
+  requests.inc({ tier, result: hit ? 'hit' : 'miss' });
 }
 
 export const cacheMetrics: readonly SharedMetric[] = [{ name: 'cache_requests_total', metric: requests }];

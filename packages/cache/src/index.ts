@@ -6,7 +6,7 @@ import { RedisCache } from './redis-cache.ts';
 import { TieredCache } from './tiered-cache.ts';
 
 export { CacheError, type CacheErrorCode } from './cache-error.ts';
-export { cacheMetrics } from './cache-metrics.ts';
+export { type CacheTier, cacheMetrics, countLookup } from './cache-metrics.ts';
 export type { Cache, Loaded, SetOptions } from './cache-types.ts';
 export type { MemoryCacheOptions } from './memory-cache.ts';
 export type { RedisCacheOptions } from './redis-cache.ts';
