@@ -6,7 +6,7 @@ import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { SignJWT } from 'jose';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestOrigin, type TestOrigin } from './harness.ts';
+import { createVideo, startTestOrigin, type TestOrigin } from './harness.ts';
 
 const redisUp = !(await skipUnlessServer(6379, 'Redis', 'API tests on Redis'));
 const pgUp = !(await skipUnlessServer(5432, 'PostgreSQL', 'API tests on PostgreSQL'));
@@ -277,13 +277,7 @@ describe.skipIf(!redisUp)('resumable uploads across origin nodes (tus, Redis loc
     const t = await startTestOrigin();
     try {
       const editor = await t.token('editor', 'alice');
-      const { id } = (await (
-        await fetch(`${t.url}/v1/videos`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ title: 'sum' }),
-        })
-      ).json()) as { id: string };
+      const id = await createVideo(t, editor, { title: 'sum' });
       const body = mp4Like(1000);
       const create = await fetch(`${t.url}/v1/uploads`, {
         method: 'POST',
@@ -402,13 +396,7 @@ describe('upload size limit', () => {
     const t = await startTestOrigin({ VOUGHT_MAX_UPLOAD_BYTES: '4kb' });
     try {
       const editor = await t.token('editor', 'alice');
-      const { id } = (await (
-        await fetch(`${t.url}/v1/videos`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ title: 'big' }),
-        })
-      ).json()) as { id: string };
+      const id = await createVideo(t, editor, { title: 'big' });
       const tusCreate = await fetch(`${t.url}/v1/uploads`, {
         method: 'POST',
         headers: {

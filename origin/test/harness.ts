@@ -105,3 +105,14 @@ export async function hasTool(binary: string): Promise<boolean> {
     () => false,
   );
 }
+
+/** Creates a video through the API as `token`'s user; returns its id. */
+export async function createVideo(t: { url: string }, token: string, fields: Record<string, unknown> = { title: 'test' }): Promise<string> {
+  const res = await fetch(`${t.url}/v1/videos`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(fields),
+  });
+  if (res.status !== 201) throw new Error(`creating a video: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}

@@ -113,6 +113,22 @@ describe('client addresses come through trusted proxies only (finding 8)', () =>
   });
 });
 
+/** A tus PATCH of a streamed chunk at offset 0 with an Upload-Checksum (no Content-Length). */
+function checksummedPatch(url: string, token: string, sha1: string, body: ReadableStream<Uint8Array>): Promise<Response> {
+  return fetch(url, {
+    method: 'PATCH',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'tus-resumable': '1.0.0',
+      'upload-offset': '0',
+      'content-type': 'application/offset+octet-stream',
+      'upload-checksum': `sha1 ${sha1}`,
+    },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+}
+
 describe('tus uploads (findings 6 and 8)', { timeout: 120_000 }, () => {
   let t: TestOrigin;
   let editor: string;
@@ -209,19 +225,7 @@ describe('tus uploads (findings 6 and 8)', { timeout: 120_000 }, () => {
     const sampler = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 20);
-    const send = (sum: string) =>
-      fetch(`${t.url}${location}`, {
-        method: 'PATCH',
-        headers: {
-          authorization: `Bearer ${editor}`,
-          'tus-resumable': '1.0.0',
-          'upload-offset': '0',
-          'content-type': 'application/offset+octet-stream',
-          'upload-checksum': `sha1 ${sum}`,
-        },
-        body: body(),
-        duplex: 'half',
-      } as RequestInit);
+    const send = (sum: string) => checksummedPatch(`${t.url}${location}`, editor, sum, body());
     try {
       sent = 0;
       const wrong = await send(createHash('sha1').update('not it').digest('base64'));
@@ -247,24 +251,18 @@ describe('tus uploads (findings 6 and 8)', { timeout: 120_000 }, () => {
     const location = new URL(created.headers.get('location') as string).pathname;
     const piece = randomBytes(1024 * 1024);
     let sent = 0;
-    const res = await fetch(`${t.url}${location}`, {
-      method: 'PATCH',
-      headers: {
-        authorization: `Bearer ${editor}`,
-        'tus-resumable': '1.0.0',
-        'upload-offset': '0',
-        'content-type': 'application/offset+octet-stream',
-        'upload-checksum': `sha1 ${createHash('sha1').update('x').digest('base64')}`,
-      },
-      body: new ReadableStream<Uint8Array>({
+    const res = await checksummedPatch(
+      `${t.url}${location}`,
+      editor,
+      createHash('sha1').update('x').digest('base64'),
+      new ReadableStream<Uint8Array>({
         pull(controller) {
           controller.enqueue(piece);
           sent += piece.length;
           if (sent >= 200 * 1024 * 1024) controller.close();
         },
       }),
-      duplex: 'half',
-    } as RequestInit).catch(() => null);
+    ).catch(() => null);
     if (res) expect(res.status).toBe(413);
   });
 });
