@@ -8,21 +8,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, watchChild } from '@vought/observability/test/required-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const services = ['origin', 'encoder', 'edge', 'cli'] as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -43,21 +33,15 @@ async function startOrigin(args: string[]): Promise<{ ms: number; rssMiB: number
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let log = '';
-  child.stdout?.on('data', (d) => {
-    log += d;
-  });
-  child.stderr?.on('data', (d) => {
-    log += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const watched = watchChild(child);
+  const exited = watched.exited;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`origin exited ${child.exitCode}:\n${log}`);
+    if (child.exitCode !== null) throw new Error(`origin exited ${child.exitCode}:\n${watched.log()}`);
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`)
       .then((r) => r.ok)
       .catch(() => false);
     if (ok) break;
-    if (performance.now() - started > 60_000) throw new Error(`origin did not answer /healthz:\n${log}`);
+    if (performance.now() - started > 60_000) throw new Error(`origin did not answer /healthz:\n${watched.log()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const ms = performance.now() - started;

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@vought/observability/test/required-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -139,17 +140,6 @@ function blocked(expr: string): string | null {
 }
 
 const forGrafana = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$__interval', '15s');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
 const prometheusBin = spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0;

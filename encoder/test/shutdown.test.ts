@@ -10,7 +10,7 @@ import path from 'node:path';
 import { type EncodeJob, type Job, NatsBus, subjects } from '@vought/bus';
 import { SqliteCatalog } from '@vought/catalog';
 import { makeSource } from '@vought/media/test/ffmpeg-fixtures';
-import { skipUnlessServer } from '@vought/observability/test/required-services';
+import { skipUnlessServer, watchChild } from '@vought/observability/test/required-services';
 import { FsStore } from '@vought/storage';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACK_WAIT_MS } from '../src/encode-consumer.ts';
@@ -61,22 +61,16 @@ async function setup(graceMs: number, seconds: number) {
   cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  let log = '';
-  child.stdout?.on('data', (d) => {
-    log += d;
-  });
-  child.stderr?.on('data', (d) => {
-    log += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const watched = watchChild(child);
+  const exited = watched.exited;
   const until = async (what: string, ok: () => Promise<boolean> | boolean, ms: number) => {
     const deadline = Date.now() + ms;
     while (!(await ok())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; encoder log:\n${log.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; encoder log:\n${watched.log().slice(-3000)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
-  await until('the encoder to start', () => log.includes('encoder uses ffmpeg'), 30_000);
+  await until('the encoder to start', () => watched.log().includes('encoder uses ffmpeg'), 30_000);
   const job: EncodeJob = { type: 'encode', version: 1, videoId: id, sourceKey: `videos/${id}/source` };
   await bus.enqueue(subjects.encodeQueue, job, { id: `encode-${id}` });
   // the job is in hand once the video is processing and its scratch directory exists
@@ -86,7 +80,7 @@ async function setup(graceMs: number, seconds: number) {
     async () => (await catalog.getVideo(id)).status === 'processing' && fs.existsSync(scratch) && fs.readdirSync(scratch).length > 0,
     30_000,
   );
-  return { id, tmp, bus, catalog, child, exited, until, log: () => log };
+  return { id, tmp, bus, catalog, child, exited, until, log: watched.log };
 }
 
 describe.skipIf(skip)(`encoder process on SIGTERM${skip ? ` (skipped: ${natsMissing || 'no ffmpeg'})` : ''}`, { timeout: 120_000 }, () => {

@@ -11,22 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadDevKeys, signDevToken } from '@vought/auth';
 import { hasFfmpeg, makeSource } from '@vought/media/test/ffmpeg-fixtures';
+import { freePort, watchChild } from '@vought/observability/test/required-services';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const ffmpeg = await hasFfmpeg();
 if (!ffmpeg && process.env.CI === 'true') throw new Error('ffmpeg is required for the shutdown test in CI');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function send(options: http.RequestOptions, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
@@ -71,18 +61,12 @@ describe.skipIf(!ffmpeg)(`origin process on SIGTERM${ffmpeg ? '' : ' (skipped: n
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
-    let log = '';
-    child.stdout?.on('data', (d) => {
-      log += d;
-    });
-    child.stderr?.on('data', (d) => {
-      log += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const watched = watchChild(child);
+    const exited = watched.exited;
     const waitLog = async (text: string, ms: number) => {
       const deadline = Date.now() + ms;
-      while (!log.includes(text)) {
-        if (Date.now() > deadline) throw new Error(`no "${text}" in the origin's log:\n${log.slice(-3000)}`);
+      while (!watched.log().includes(text)) {
+        if (Date.now() > deadline) throw new Error(`no "${text}" in the origin's log:\n${watched.log().slice(-3000)}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
@@ -143,7 +127,7 @@ describe.skipIf(!ffmpeg)(`origin process on SIGTERM${ffmpeg ? '' : ' (skipped: n
     expect(done.status, done.text).toBeLessThan(300);
     expect(fs.existsSync(path.join(dataDir, 'objects', 'videos', id, 'source'))).toBe(true);
     expect(await exited).toBe(0);
-    expect(log).toMatch(/"cut":0/);
+    expect(watched.log()).toMatch(/"cut":0/);
     pooled.destroy();
   });
 });

@@ -25,3 +25,27 @@ export async function skipUnlessServer(port: number, name: string, tests: string
   console.warn(`skipping ${tests}: ${reason}`);
   return reason;
 }
+
+/** A port nothing listens on now (for a service a test starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A child process's combined output so far, and its exit code once it exits. */
+export function watchChild(child: import('node:child_process').ChildProcess): { log: () => string; exited: Promise<number | null> } {
+  let log = '';
+  child.stdout?.on('data', (d) => {
+    log += d;
+  });
+  child.stderr?.on('data', (d) => {
+    log += d;
+  });
+  return { log: () => log, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
