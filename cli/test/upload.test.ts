@@ -40,7 +40,7 @@ describe.skipIf(!hasFfmpeg)('vought upload, ls, status, rm, open', { timeout: 12
   let size: number;
   let env: Record<string, string>;
   /** What the proxy saw of tus PATCH requests since the last reset. */
-  const seen = { patchBytes: 0, offsets: [] as number[] };
+  const seen = { patchBytes: 0, offsets: [] as number[], epoch: 0, active: 0 };
   /** Bytes per second the proxy lets through for PATCH bodies (0: no limit). */
   let throttle = 0;
 
@@ -80,9 +80,22 @@ describe.skipIf(!hasFfmpeg)('vought upload, ls, status, rm, open', { timeout: 12
         if (!res.writableFinished) upstream.destroy();
       });
       const patch = req.method === 'PATCH';
-      if (patch) seen.offsets.push(Number(req.headers['upload-offset']));
+      // bytes count toward the run that sent the request: a killed run's PATCH still draining
+      // through this proxy must not be counted as the next run's
+      const epoch = seen.epoch;
+      if (patch) {
+        seen.offsets.push(Number(req.headers['upload-offset']));
+        seen.active++;
+        let counted = false;
+        const over = () => {
+          if (!counted) seen.active--;
+          counted = true;
+        };
+        req.once('end', over);
+        req.once('close', over);
+      }
       req.on('data', (chunk: Buffer) => {
-        if (patch) seen.patchBytes += chunk.length;
+        if (patch && epoch === seen.epoch) seen.patchBytes += chunk.length;
         upstream.write(chunk);
         if (patch && throttle > 0) {
           req.pause();
@@ -133,6 +146,9 @@ describe.skipIf(!hasFfmpeg)('vought upload, ls, status, rm, open', { timeout: 12
     const videoId = stored.uploads[0]?.metadata.video_id as string;
 
     throttle = 0;
+    // the killed run's last PATCH drains through the proxy first, so the server's offset is final
+    for (let i = 0; i < 200 && seen.active > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    seen.epoch++;
     seen.patchBytes = 0;
     seen.offsets = [];
     const second = await done(['upload', clip, '--json', '--wait', '--chunk-size', '0.25', '--tags', 'cli,bunny']);
