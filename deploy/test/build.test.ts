@@ -5,7 +5,6 @@
 // time and RSS of the built origin next to the tsx one (the figures in docs/deploy.md).
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, watchChild } from '@vought/observability/test/required-services';

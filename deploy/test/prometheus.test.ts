@@ -6,7 +6,6 @@
 // it.todo); those from other exporters in EXTERNAL_METRICS.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@vought/observability/test/required-services';

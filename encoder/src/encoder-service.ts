@@ -96,7 +96,7 @@ export async function startEncoder(
   healthRoutes(app, { metrics, readiness });
   const server = serve({ fetch: app.fetch, port: deps.port ?? config.ports.encoder, hostname: config.host }) as import('node:http').Server;
   const drain = new HttpDrain(server);
-  const { url, port } = await listening(server, config.host);
+  const { url } = await listening(server, config.host);
   return {
     url,
     async stop() {

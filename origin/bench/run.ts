@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { openCatalog } from '@vought/catalog';
 import { loadConfig } from '@vought/config';
 import { buildMediaPlaylist, present } from '@vought/manifest';
-import { bufferSource, indexTrack, MEDIA_INDEX_VERSION, type MediaIndex, type MediaTrack, serializeMediaIndex } from '@vought/media';
+import { bufferSource, indexTrack, MEDIA_INDEX_VERSION, type MediaIndex, serializeMediaIndex } from '@vought/media';
 import { FsStore } from '@vought/storage';
 
 const run = promisify(execFile);

@@ -1,6 +1,5 @@
 // The control API over real HTTP: auth, roles, videos, search, uploads (tus and PUT), OpenAPI.
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { loadDevKeys, signDevToken } from '@vought/auth';
 import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { SignJWT } from 'jose';

@@ -1,6 +1,5 @@
 // The NATS JetStream adapter against the real server on 127.0.0.1:4222.
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { describe, expect, it } from 'vitest';
 import { busContract } from '../src/bus.contract.ts';

@@ -1,6 +1,5 @@
 // The Redis adapter and the tiered cache against the real Redis on 127.0.0.1:6379.
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { describe, expect, it } from 'vitest';
 import { cacheContract } from '../src/cache.contract.ts';

@@ -3,7 +3,6 @@
 // same videos and the same clock must give the very same answers.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { skipUnlessServer } from '@vought/observability/test/required-services';
