@@ -22,7 +22,7 @@ import {
 } from './cluster-harness.ts';
 
 const ci = process.env.CI === 'true';
-const engineUp = (await Promise.all([5432, 6379, 4222].map(portOpen))).every(Boolean);
+const engineUp = (await Promise.all([5432, 6379, 4222].map((port) => portOpen(port)))).every(Boolean);
 const ffmpegThere = !(await skipUnlessFfmpeg('chaos suite'));
 if (ci && (!engineUp || !ffmpegThere)) throw new Error('CI=true: the chaos suite needs PostgreSQL, Redis, NATS and ffmpeg');
 const skip = !engineUp || !ffmpegThere;

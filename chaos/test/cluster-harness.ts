@@ -159,7 +159,4 @@ export const engines = {
   },
 };
 
-export async function portOpen(port: number): Promise<boolean> {
-  const { portOpen: open } = await import('../../cli/src/cluster-command.ts');
-  return open(port);
-}
+export { portOpen } from '../../cli/src/cluster-command.ts';

@@ -157,6 +157,17 @@ interface DiskEntry {
 export class EdgeCache {
   readonly objects: LRUCache<string, CachedObject>;
   readonly inFlight = new Map<string, InFlight>();
+
+  /**
+   * Makes `flight` the one later requests for `key` join, until its body is complete or it failed
+   * (a fill the head showed unshareable is finished at once, so it leaves the table at once).
+   */
+  track(key: string, flight: InFlight): void {
+    this.inFlight.set(key, flight);
+    void flight.waitDone().then(() => {
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    });
+  }
   /** Purges by surrogate key (and `url:` key), so a fill that raced one is not stored. */
   private purgeSeq = 0;
   private forgottenSeq = 0;

@@ -182,8 +182,7 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
   }
 
   /** X-Forwarded-For with this hop's peer appended (origins believe it from trusted proxies only). */
-  function forwardedFor(c: Context): string {
-    const { peer } = clientOf(c);
+  function forwardedFor(c: Context, peer = clientOf(c).peer): string {
     const before = c.req.header('x-forwarded-for');
     return before ? `${before}, ${peer}` : peer;
   }
@@ -345,21 +344,18 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
       }
     }
     const flight = new InFlight(cache.epoch);
-    if (!credentialed) cache.inFlight.set(delivery.key, flight);
+    if (!credentialed) cache.track(delivery.key, flight);
     const release = flight.attach();
     const { passthrough } = await fill(c, delivery, credentialed, flight);
-    if (!flight.shareable && cache.inFlight.get(delivery.key) === flight) cache.inFlight.delete(delivery.key);
-    void flight.waitDone().then(() => {
-      if (cache.inFlight.get(delivery.key) === flight) cache.inFlight.delete(delivery.key);
-    });
+    // stale-if-error: an old answer beats none (or a 5xx) while it is allowed
+    const staleUsable = stale !== undefined && (Date.now() - stale.storedAt) / 1000 < stale.ttl + stale.staleIfError;
     if (flight.status === 0) {
       release();
-      // stale-if-error: an old answer beats none while it is allowed
-      if (stale && (Date.now() - stale.storedAt) / 1000 < stale.ttl + stale.staleIfError) return fromObject(c, stale, 'STALE');
+      if (staleUsable) return fromObject(c, stale, 'STALE');
       outcomes.inc({ cache: 'MISS' });
       return unavailable(c, flight.error);
     }
-    if (stale && flight.status >= 500 && (Date.now() - stale.storedAt) / 1000 < stale.ttl + stale.staleIfError) {
+    if (staleUsable && flight.status >= 500) {
       release();
       passthrough?.body.destroy();
       return fromObject(c, stale, 'STALE');
@@ -424,13 +420,8 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
   function revalidate(c: Context, delivery: DeliveryRequest): void {
     if (cache.inFlight.has(delivery.key)) return;
     const flight = new InFlight(cache.epoch, true);
-    cache.inFlight.set(delivery.key, flight);
-    void fill(c, delivery, false, flight).then(({ passthrough }) => {
-      passthrough?.body.destroy();
-      void flight.waitDone().then(() => {
-        if (cache.inFlight.get(delivery.key) === flight) cache.inFlight.delete(delivery.key);
-      });
-    });
+    cache.track(delivery.key, flight);
+    void fill(c, delivery, false, flight).then(({ passthrough }) => passthrough?.body.destroy());
   }
 
   // Pass-through requests held per client address (event streams last; uploads take a while).
@@ -438,7 +429,7 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
 
   /** One-to-one: this request, its headers and body, to one upstream; aborted when the client leaves. */
   async function passThrough(c: Context, label: Outcome): Promise<Response> {
-    const { address } = clientOf(c);
+    const { peer, address } = clientOf(c);
     const held = passing.get(address) ?? 0;
     if (held >= passPerClient) {
       return answer(
@@ -462,7 +453,7 @@ export async function startEdge(config: Config, options: EdgeOptions): Promise<R
     c.req.raw.headers.forEach((value, key) => {
       if (!hopByHop.has(key) && key !== 'x-forwarded-for') headers[key] = value;
     });
-    headers['x-forwarded-for'] = forwardedFor(c);
+    headers['x-forwarded-for'] = forwardedFor(c, peer);
     const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null;
     let res: UpstreamResponse;
     try {

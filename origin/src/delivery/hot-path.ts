@@ -8,6 +8,7 @@
 // invalidation, not older than the catalog re-check): a lost invalidation cannot keep it alive.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { countLookup } from '@vought/cache';
+import { parseDeliveryPath } from '@vought/manifest';
 import type { ServiceMetrics } from '@vought/observability';
 import { LRUCache } from 'lru-cache';
 
@@ -22,8 +23,6 @@ export interface HotEntry {
   record: object;
 }
 
-const HOT_PATH = /^\/v1\/videos\/[A-Za-z0-9_-]+\/(hls\/[A-Za-z0-9_.-]+\.m3u8|dash\/[a-z]+\.mpd)$/;
-
 export class HotManifests {
   private readonly entries: LRUCache<string, HotEntry>;
 
@@ -37,7 +36,7 @@ export class HotManifests {
 
   /** Only plain public manifest URLs qualify (no query: no token, no parameters). */
   static eligible(path: string): boolean {
-    return HOT_PATH.test(path);
+    return parseDeliveryPath(path)?.kind === 'manifest';
   }
 
   /** Keeps an answer, unless its record was invalidated while it was being made. */
