@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { schemaVersion } from './migration-runner.ts';
 import { MAX_RELATED_CANDIDATES, rankRelated } from './related-ranker.ts';
 import { parseSearch, searchText, words } from './search-query.ts';
+import type { SqlParams } from './sql-dialect.ts';
 import type { SqlSession } from './sql-session.ts';
 import { applyPatch, newVideo } from './video-record.ts';
 import { checkListQuery, checkNewVideo, checkPatch } from './video-validation.ts';
@@ -16,6 +17,11 @@ import { checkBatch } from './webhook-validation.ts';
 
 /** Updates retried on a newer row before giving up (under that much contention something is wrong). */
 const UPDATE_ATTEMPTS = 5;
+
+/** A nullable JSON column: SQL NULL for null (not JSON `null`), else the value as json. */
+function nullableJson(p: SqlParams, value: unknown): string {
+  return value === null ? 'NULL' : p.add(value, 'json');
+}
 
 export class CatalogCore implements Catalog {
   readonly kind: Catalog['kind'];
@@ -34,10 +40,11 @@ export class CatalogCore implements Catalog {
     const p = this.session.params();
     const at = this.session.now(p);
     const row = await this.session.insert<VideoRow>(
-      `INSERT INTO videos (id, owner, title, description, tags, visibility, status, error, duration, renditions, version, search_text,
-         created_at, updated_at)
+      `INSERT INTO videos (id, owner, title, description, tags, visibility, status, error, duration, renditions, encryption, version,
+         search_text, created_at, updated_at)
        VALUES (${p.add(video.id)}, ${p.add(video.owner)}, ${p.add(video.title)}, ${p.add(video.description)}, ${p.add(video.tags, 'text[]')},
-         ${p.add(video.visibility)}, ${p.add(video.status)}, NULL, NULL, '[]', 1, ${p.add(searchText(video))}, ${at}, ${at})
+         ${p.add(video.visibility)}, ${p.add(video.status)}, NULL, NULL, '[]', ${nullableJson(p, video.encryption)}, 1,
+         ${p.add(searchText(video))}, ${at}, ${at})
        RETURNING ${this.columns}`,
       p,
       { exists: () => new CatalogError('catalog.conflict', `video ${input.id} exists`, { id: input.id }) },
@@ -79,7 +86,8 @@ export class CatalogCore implements Catalog {
         'update',
         `UPDATE videos SET title = ${p.add(next.title)}, description = ${p.add(next.description)}, tags = ${p.add(next.tags, 'text[]')},
            visibility = ${p.add(next.visibility)}, status = ${p.add(next.status)}, error = ${p.add(next.error)},
-           duration = ${p.add(next.duration)}, renditions = ${p.add(next.renditions, 'json')}, search_text = ${p.add(searchText(next))},
+           duration = ${p.add(next.duration)}, renditions = ${p.add(next.renditions, 'json')},
+           encryption = ${nullableJson(p, next.encryption)}, search_text = ${p.add(searchText(next))},
            version = version + 1, updated_at = ${this.session.dialect.later('updated_at', this.session.now(p))}
          WHERE id = ${p.add(id)} AND version = ${p.add(current.version)} RETURNING ${this.columns}`,
         p,

@@ -2,7 +2,7 @@
 // ask the dialect to read arrays and JSON as JSON text and timestamps in the catalog's one form
 // (timestamp.ts), so one mapper serves both engines; JSON is parsed here rather than by pg so
 // that it reads back exactly as written (key order included) on both.
-import type { Rendition, Video, Webhook, WebhookDelivery } from './catalog-types.ts';
+import type { EncryptionPolicy, Rendition, Video, Webhook, WebhookDelivery } from './catalog-types.ts';
 import type { SqlDialect } from './sql-dialect.ts';
 
 export interface VideoRow {
@@ -18,6 +18,8 @@ export interface VideoRow {
   duration: number | null;
   /** JSON array of renditions. */
   renditions: string;
+  /** JSON object of the encryption policy, or NULL for none. */
+  encryption: string | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -50,7 +52,8 @@ export function columnLists(d: SqlDialect): { videos: string; webhooks: string; 
   const at = (column: string) => `${d.column(column, 'timestamp')} AS ${column}`;
   return {
     videos: `id, owner, title, description, ${d.column('tags', 'text[]')} AS tags, visibility, status, error, duration,
-      ${d.column('renditions', 'json')} AS renditions, version, ${at('created_at')}, ${at('updated_at')}`,
+      ${d.column('renditions', 'json')} AS renditions, ${d.column('encryption', 'json')} AS encryption, version, ${at('created_at')},
+      ${at('updated_at')}`,
     webhooks: `id, owner, url, secret, ${d.column('events', 'json')} AS events, ${at('created_at')}`,
     deliveries: `id, webhook_id, ${d.column('event', 'json')} AS event, status, attempts, last_error, ${at('next_attempt_at')},
       ${at('created_at')}`,
@@ -69,6 +72,7 @@ export function toVideo(row: VideoRow): Video {
     error: row.error,
     duration: row.duration,
     renditions: JSON.parse(row.renditions) as Rendition[],
+    encryption: row.encryption === null ? null : (JSON.parse(row.encryption) as EncryptionPolicy),
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

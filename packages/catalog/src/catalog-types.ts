@@ -14,6 +14,15 @@ export interface Rendition {
   language?: string;
 }
 
+export type EncryptionScheme = 'aes-128' | 'sample-aes' | 'cenc' | 'cbcs';
+
+export interface EncryptionPolicy {
+  /** Schemes delivery may use for this video; while a policy is set, clear delivery is refused. Non-empty, no duplicates, in order of preference. */
+  schemes: EncryptionScheme[];
+  /** Key rotation: segments per key period (integer 1..1_000_000); absent = one key for the whole video. */
+  rotationSegments?: number;
+}
+
 export interface Video {
   id: string;
   owner: string;
@@ -26,6 +35,8 @@ export interface Video {
   /** Seconds, once encoded. */
   duration: number | null;
   renditions: Rendition[];
+  /** null: clear delivery allowed, encryption optional per request. */
+  encryption: EncryptionPolicy | null;
   /** Bumped on every update: optimistic concurrency and cache keys. */
   version: number;
   createdAt: string;
@@ -40,10 +51,12 @@ export interface NewVideo {
   tags?: string[];
   visibility?: Visibility;
   status?: VideoStatus;
+  encryption?: EncryptionPolicy | null;
 }
 
+/** `encryption: null` clears the policy. */
 export type VideoPatch = Partial<
-  Pick<Video, 'title' | 'description' | 'tags' | 'visibility' | 'status' | 'error' | 'duration' | 'renditions'>
+  Pick<Video, 'title' | 'description' | 'tags' | 'visibility' | 'status' | 'error' | 'duration' | 'renditions' | 'encryption'>
 >;
 
 export interface ListQuery {

@@ -3,7 +3,7 @@
 // a reference computed in TypeScript over the catalog's whole content, in order; the cross-engine
 // test (test/postgres-catalog.test.ts) also compares the two engines' answers with each other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Catalog, CatalogError, type ListQuery, type NewVideo, type Video } from './index.ts';
+import { type Catalog, CatalogError, type EncryptionPolicy, type ListQuery, type NewVideo, type Video, type VideoPatch } from './index.ts';
 import { latestVersion } from './migrations.ts';
 import { MAX_RELATED_CANDIDATES, rankRelated } from './related-ranker.ts';
 import { matches, parseSearch, videoWords, words } from './search-query.ts';
@@ -208,6 +208,7 @@ export function catalogContract(
         error: null,
         duration: null,
         renditions: [],
+        encryption: null,
         version: 1,
         createdAt: new Date(clock.time).toISOString(),
         updatedAt: new Date(clock.time).toISOString(),
@@ -299,6 +300,94 @@ export function catalogContract(
       for (const [i, call] of bad.entries()) expect(await codeOf(call()), `case ${i}`).toBe('catalog.invalid');
       for (const id of ['bad1', 'bad2', 'bad3', 'bad4', 'bad5', 'bad6', 'bad7']) expect(await catalog.findVideo(id)).toBeNull();
       expect((await catalog.getVideo('bunny')).version).toBe(1);
+    });
+
+    it('stores an encryption policy per video: set at creation or by update, cleared with null, read back as written', async () => {
+      // Rows created before any policy (the fixture) have none.
+      expect(fixture.map((v) => v.encryption)).toEqual(fixture.map(() => null));
+      expect((await catalog.getVideo('bunny')).encryption).toBeNull();
+
+      clock.time += 1000;
+      const policy: EncryptionPolicy = { schemes: ['cbcs', 'aes-128'], rotationSegments: 10 };
+      const withPolicy = await catalog.createVideo({ id: 'enc1', owner: 'erin', title: 'Encrypted', encryption: policy });
+      expect(withPolicy.encryption).toEqual(policy);
+      expect(JSON.stringify(withPolicy.encryption)).toBe(JSON.stringify(policy));
+      expect(await catalog.getVideo('enc1')).toEqual(withPolicy);
+      expect((await catalog.createVideo({ id: 'enc0', owner: 'erin', title: 'Clear' })).encryption).toBeNull();
+      expect((await catalog.createVideo({ id: 'enc2', owner: 'erin', title: 'Clear too', encryption: null })).encryption).toBeNull();
+      expect((await catalog.getVideo('enc2')).encryption).toBeNull();
+
+      // Set, changed, kept by an unrelated update, cleared; each read back equal.
+      const steps: Array<[VideoPatch, EncryptionPolicy | null]> = [
+        [{ encryption: { schemes: ['cenc'] } }, { schemes: ['cenc'] }],
+        [
+          { encryption: { schemes: ['sample-aes', 'cbcs', 'cenc', 'aes-128'], rotationSegments: 1_000_000 } },
+          { schemes: ['sample-aes', 'cbcs', 'cenc', 'aes-128'], rotationSegments: 1_000_000 },
+        ],
+        [{ title: 'Still encrypted' }, { schemes: ['sample-aes', 'cbcs', 'cenc', 'aes-128'], rotationSegments: 1_000_000 }],
+        [{ encryption: { schemes: ['aes-128'], rotationSegments: 1 } }, { schemes: ['aes-128'], rotationSegments: 1 }],
+        [{ encryption: null }, null],
+        [{ encryption: { schemes: ['cbcs'] } }, { schemes: ['cbcs'] }],
+      ];
+      let version = (await catalog.getVideo('enc0')).version;
+      for (const [patch, expected] of steps) {
+        const updated = await catalog.updateVideo('enc0', patch, { expectedVersion: version });
+        expect(updated.encryption, JSON.stringify(patch)).toEqual(expected);
+        expect(JSON.stringify(updated.encryption)).toBe(JSON.stringify(expected));
+        expect(await catalog.getVideo('enc0')).toEqual(updated);
+        version = updated.version;
+      }
+
+      // Invalid policies: refused on create and on update, naming the parameter; nothing changes.
+      const before = await Promise.all(['enc0', 'enc1', 'enc2'].map((id) => catalog.getVideo(id)));
+      const bad: unknown[] = [
+        {},
+        { schemes: [] },
+        { schemes: 'cenc' },
+        { schemes: ['cenc', 'cenc'] },
+        { schemes: ['aes-256'] },
+        { schemes: ['CENC'] },
+        { schemes: [null] },
+        { schemes: ['cenc', 'cbcs', 'aes-128', 'sample-aes', 'cenc'] },
+        { schemes: ['cenc'], rotationSegments: 0 },
+        { schemes: ['cenc'], rotationSegments: -1 },
+        { schemes: ['cenc'], rotationSegments: 1.5 },
+        { schemes: ['cenc'], rotationSegments: '3' },
+        { schemes: ['cenc'], rotationSegments: 1_000_001 },
+        { schemes: ['cenc'], rotationSegments: Number.POSITIVE_INFINITY },
+        { schemes: ['cenc'], rotationSegments: null },
+        { schemes: ['cenc'], keyId: 'abc' },
+        [{ schemes: ['cenc'] }],
+        'cenc',
+        true,
+      ];
+      const invalidOn = async (promise: Promise<unknown>): Promise<unknown> => {
+        const error = await promise.then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(CatalogError);
+        return { code: (error as CatalogError).code, parameter: (error as CatalogError).detail.parameter };
+      };
+      const refused = { code: 'catalog.invalid', parameter: 'encryption' };
+      for (const encryption of bad) {
+        const as = encryption as EncryptionPolicy;
+        expect(
+          await invalidOn(catalog.createVideo({ id: 'encbad', owner: 'erin', title: 't', encryption: as })),
+          JSON.stringify(encryption),
+        ).toEqual(refused);
+        for (const id of ['enc0', 'enc2'])
+          expect(await invalidOn(catalog.updateVideo(id, { encryption: as, title: 'changed?' })), JSON.stringify(encryption)).toEqual(
+            refused,
+          );
+      }
+      expect(await catalog.findVideo('encbad')).toBeNull();
+      expect(await Promise.all(['enc0', 'enc1', 'enc2'].map((id) => catalog.getVideo(id)))).toEqual(before);
+
+      // Kept across a reopen (migrations re-run), then gone with the video.
+      catalog = await target.reopen();
+      expect(await Promise.all(['enc0', 'enc1', 'enc2'].map((id) => catalog.getVideo(id)))).toEqual(before);
+      for (const id of ['enc0', 'enc1', 'enc2']) await catalog.deleteVideo(id);
     });
 
     it('lists in the stable order and pages with cursors across equal timestamps, without gaps or repeats', async () => {

@@ -11,6 +11,8 @@ export { CatalogError, type CatalogErrorCode } from './catalog-error.ts';
 export type {
   Catalog,
   DeliveryStatus,
+  EncryptionPolicy,
+  EncryptionScheme,
   ListQuery,
   NewDelivery,
   NewVideo,
@@ -29,6 +31,7 @@ export { latestVersion, type Migration, migrations } from './migrations.ts';
 export { PostgresCatalog, type PostgresCatalogOptions } from './postgres-catalog.ts';
 export { matches as searchMatches, parseSearch, words as searchWords } from './search-query.ts';
 export { SqliteCatalog, type SqliteCatalogOptions } from './sqlite-catalog.ts';
+export { encryptionSchemes } from './video-validation.ts';
 
 /**
  * PostgreSQL when a URL is configured, else SQLite at `sqlitePath`; migrated and ready. Throws

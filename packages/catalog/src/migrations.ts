@@ -142,6 +142,14 @@ export const migrations: Migration[] = [
       ALTER TABLE videos ALTER COLUMN renditions SET DEFAULT '[]';
       ALTER TABLE webhook_deliveries ALTER COLUMN event TYPE JSON USING event::json;`,
   },
+  {
+    // The per-video encryption policy (catalog-types.ts EncryptionPolicy), or NULL for none.
+    // json, not jsonb, like renditions: it reads back exactly as written. Existing rows get NULL.
+    version: 4,
+    name: 'encryption policy',
+    sqlite: `ALTER TABLE videos ADD COLUMN encryption TEXT;`,
+    postgres: `ALTER TABLE videos ADD COLUMN encryption JSON;`,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)?.version ?? 0;

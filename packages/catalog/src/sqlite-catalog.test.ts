@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { catalogContract } from './catalog.contract.ts';
 import { type Catalog, CatalogError, openCatalog } from './index.ts';
 import { latestVersion, migrations } from './migrations.ts';
+import { indexTokens } from './search-query.ts';
 import { SqliteCatalog } from './sqlite-catalog.ts';
 
 const dirs: string[] = [];
@@ -81,6 +82,36 @@ describe('SqliteCatalog', () => {
       ).toEqual(['old']);
     expect((await catalog.listVideos({ q: 'cafe' })).items).toEqual([]);
     await catalog.close();
+  });
+
+  it('upgrades a version-3 database: existing rows read no encryption policy, and take one', async () => {
+    const file = path.join(await tempDir(), 'v3.sqlite');
+    const raw = new Database(file);
+    raw.function('vought_index_tokens', (text: unknown) => indexTokens(String(text ?? '')));
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const m of migrations.filter((m) => m.version <= 3)) {
+      raw.exec(m.sqlite);
+      raw.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00.000Z');
+    }
+    raw
+      .prepare(
+        `INSERT INTO videos (id, owner, title, description, tags, visibility, status, renditions, version, search_text, created_at, updated_at)
+         VALUES ('old', 'o', 'Old', '', '[]', 'public', 'ready', '[{"type":"video","id":"v1"}]', 3, ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+      )
+      .run(indexTokens('old'));
+    raw.close();
+    const catalog = await SqliteCatalog.open({ path: file });
+    try {
+      expect(await catalog.schemaVersion()).toBe(latestVersion);
+      const old = await catalog.getVideo('old');
+      expect(old).toMatchObject({ id: 'old', version: 3, encryption: null, renditions: [{ type: 'video', id: 'v1' }] });
+      expect((await catalog.listVideos({ q: 'old' })).items.map((v) => v.encryption)).toEqual([null]);
+      const updated = await catalog.updateVideo('old', { encryption: { schemes: ['cenc'], rotationSegments: 5 } }, { expectedVersion: 3 });
+      expect(updated.encryption).toEqual({ schemes: ['cenc'], rotationSegments: 5 });
+      expect(await catalog.getVideo('old')).toEqual(updated);
+    } finally {
+      await catalog.close();
+    }
   });
 
   it('is what openCatalog opens when no database URL is configured', async () => {

@@ -1,7 +1,7 @@
 // How a new video and a patch become a row, the same for both engines. Only the patchable fields
 // are copied: a caller passing `{ version, id, createdAt }` in a patch (plain JavaScript, or a
 // body forwarded without a schema) must not be able to rewrite them.
-import type { NewVideo, Video, VideoPatch } from './catalog-types.ts';
+import type { EncryptionPolicy, NewVideo, Video, VideoPatch } from './catalog-types.ts';
 
 export function newVideo(input: NewVideo, at: string): Video {
   return {
@@ -15,6 +15,7 @@ export function newVideo(input: NewVideo, at: string): Video {
     error: null,
     duration: null,
     renditions: [],
+    encryption: copyPolicy(input.encryption ?? null),
     version: 1,
     createdAt: at,
     updatedAt: at,
@@ -32,5 +33,12 @@ export function applyPatch(current: Video, patch: VideoPatch): Video {
   if (patch.error !== undefined) next.error = patch.error;
   if (patch.duration !== undefined) next.duration = patch.duration;
   if (patch.renditions !== undefined) next.renditions = patch.renditions;
+  if (patch.encryption !== undefined) next.encryption = copyPolicy(patch.encryption);
   return next;
+}
+
+/** The policy's own fields only, in one order (checked by video-validation.ts before this). */
+function copyPolicy(policy: EncryptionPolicy | null): EncryptionPolicy | null {
+  if (policy === null) return null;
+  return { schemes: [...policy.schemes], ...(policy.rotationSegments !== undefined ? { rotationSegments: policy.rotationSegments } : {}) };
 }

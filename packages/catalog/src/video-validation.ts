@@ -2,11 +2,14 @@
 // catalog refuses values it cannot store meaningfully (or that one engine would store and the
 // other reject), whoever calls it. Limits are well above the control API's own.
 import { CatalogError } from './catalog-error.ts';
-import type { ListQuery, NewVideo, VideoPatch, VideoStatus, Visibility } from './catalog-types.ts';
+import type { EncryptionScheme, ListQuery, NewVideo, VideoPatch, VideoStatus, Visibility } from './catalog-types.ts';
 
 export const visibilities: readonly Visibility[] = ['public', 'unlisted', 'private'];
 export const statuses: readonly VideoStatus[] = ['waiting_upload', 'uploading', 'queued', 'processing', 'ready', 'failed'];
 const renditionTypes = ['video', 'audio', 'text'];
+/** Every scheme a policy may name: aes-128 and sample-aes for HLS, cenc and cbcs for DASH. */
+export const encryptionSchemes: readonly EncryptionScheme[] = ['aes-128', 'sample-aes', 'cenc', 'cbcs'];
+const policyKeys = ['schemes', 'rotationSegments'];
 
 export const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_OWNER = 200;
@@ -16,6 +19,7 @@ const MAX_TAGS = 100;
 const MAX_TAG = 100;
 const MAX_ERROR = 10_000;
 const MAX_RENDITIONS = 100;
+const MAX_ROTATION_SEGMENTS = 1_000_000;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -70,6 +74,27 @@ export function checkPatch(patch: VideoPatch): void {
         invalid('each rendition needs an id and a type (video, audio or text)', 'renditions');
     }
   }
+  if (patch.encryption !== undefined) checkEncryption(patch.encryption);
+}
+
+/** null, or `{ schemes, rotationSegments? }` with nothing else (catalog-types.ts EncryptionPolicy). */
+function checkEncryption(policy: unknown): void {
+  if (policy === null) return;
+  if (typeof policy !== 'object' || Array.isArray(policy))
+    invalid('encryption must be null or an object with schemes and optional rotationSegments', 'encryption');
+  const unknown = Object.keys(policy).filter((key) => !policyKeys.includes(key));
+  if (unknown.length) invalid(`encryption has unknown keys: ${unknown.join(', ')}`, 'encryption');
+  const { schemes, rotationSegments } = policy as Record<string, unknown>;
+  if (!Array.isArray(schemes) || schemes.length === 0 || schemes.length > encryptionSchemes.length)
+    invalid(`encryption.schemes must list 1 to ${encryptionSchemes.length} schemes`, 'encryption');
+  for (const scheme of schemes)
+    if (!encryptionSchemes.includes(scheme)) invalid(`encryption.schemes must be of ${encryptionSchemes.join(', ')}`, 'encryption');
+  if (new Set(schemes).size !== schemes.length) invalid('encryption.schemes must not repeat a scheme', 'encryption');
+  if (
+    rotationSegments !== undefined &&
+    !(Number.isInteger(rotationSegments) && (rotationSegments as number) >= 1 && (rotationSegments as number) <= MAX_ROTATION_SEGMENTS)
+  )
+    invalid(`encryption.rotationSegments must be an integer 1..${MAX_ROTATION_SEGMENTS}`, 'encryption');
 }
 
 /** Checks the filters and returns the page size (1..100, default 20). */

@@ -166,6 +166,46 @@ describe.skipIf(Boolean(skip))('PostgresCatalog', { timeout: 30_000 }, () => {
     expect((error as CatalogError).message).toContain('newer than this vought knows');
   });
 
+  it('upgrades a version-3 database: existing rows read no encryption policy, and take one', async () => {
+    const schema = newSchema();
+    await admin(async (client) => {
+      await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+      await client.query(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)',
+      );
+      for (const m of migrations.filter((m) => m.version <= 3)) {
+        await client.query(m.postgres);
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [m.version, m.name]);
+      }
+      await client.query(
+        `INSERT INTO videos (id, owner, title, tags, visibility, status, renditions, version, search_text, created_at, updated_at)
+         VALUES ('old', 'o', 'Old', '{}', 'public', 'ready', '[{"type":"video","id":"v1"}]', 3, '', now(), now())`,
+      );
+    });
+    const catalog = await PostgresCatalog.open({ url: URL, schema, max: 1 });
+    try {
+      expect(await catalog.schemaVersion()).toBe(latestVersion);
+      expect(await catalog.getVideo('old')).toMatchObject({
+        id: 'old',
+        version: 3,
+        encryption: null,
+        renditions: [{ type: 'video', id: 'v1' }],
+      });
+      const updated = await catalog.updateVideo('old', { encryption: { schemes: ['cbcs', 'cenc'] } }, { expectedVersion: 3 });
+      expect(JSON.stringify(updated.encryption)).toBe('{"schemes":["cbcs","cenc"]}');
+      expect(await catalog.getVideo('old')).toEqual(updated);
+      // Cleared: SQL NULL again, not a JSON null.
+      await catalog.updateVideo('old', { encryption: null });
+      const { rows } = await catalog.pool.query<{ unset: boolean }>('SELECT encryption IS NULL AS unset FROM videos WHERE id = $1', [
+        'old',
+      ]);
+      expect(rows).toEqual([{ unset: true }]);
+      expect((await catalog.getVideo('old')).encryption).toBeNull();
+    } finally {
+      await catalog.close();
+    }
+  });
+
   it('fails with catalog.unavailable when nothing listens, and refuses a bad schema name', async () => {
     const error = await PostgresCatalog.open({ url: 'postgres://postgres@127.0.0.1:1/x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CatalogError);
