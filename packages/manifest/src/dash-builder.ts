@@ -2,8 +2,9 @@
 // SegmentTemplate + SegmentTimeline (the segment URLs HLS uses too), and the on-demand profile
 // with SegmentBase/indexRange into a virtual file (init + generated sidx + fragments).
 import type { AudioTrack, Thumbnails, VideoTrack } from '@vought/media';
-import { deliveryUrls } from './delivery-urls.ts';
+import { deliveryUrls, type ObjectEncryption } from './delivery-urls.ts';
 import { ManifestError } from './manifest-error.ts';
+import { keyPeriods, type ManifestKeys, psshSystemId, uuid } from './manifest-keys.ts';
 import { onDemandFile } from './on-demand-file.ts';
 import type { Presentation, SelectedTrack } from './presentation.ts';
 import type { Segment } from './segment-planner.ts';
@@ -12,7 +13,13 @@ export interface DashOptions {
   passQuery: string;
   /** DASH-IF thumbnail track from the storyboard. */
   thumbnails?: Thumbnails | undefined;
+  /** Common Encryption of every segment (live profile only); absent: clear. */
+  encryption?: { scheme: 'cenc' | 'cbcs'; keys: ManifestKeys } | undefined;
 }
+
+/** DASH-IF IOP §7.6.2.4 / DASH-IF Content Protection: the ClearKey system and the W3C common pssh. */
+const CLEARKEY_SYSTEM = 'e2719d58-a985-b3c9-781a-b030af78d30e';
+const COMMON_SYSTEM = '1077efec-c0b2-4d02-ace3-3c1e52e2fb4b';
 
 const esc = (value: string | number) =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
@@ -56,19 +63,40 @@ function timeline(segments: Segment[]): string {
   return out.join('');
 }
 
-function segmentTemplate(sel: SelectedTrack, options: DashOptions): string {
+function segmentTemplate(sel: SelectedTrack, options: DashOptions, encryption?: ObjectEncryption): string {
   const t = sel.track;
   const first = sel.segments[0];
   const pto = first && first.time > 0 ? first.time : undefined;
   return `<SegmentTemplate${attrs([
     ['timescale', t.timescale],
     ['presentationTimeOffset', pto],
-    ['initialization', withQuery(deliveryUrls.init(t.id), options.passQuery)],
-    ['media', withQuery(deliveryUrls.segmentTemplate(t.id, sel.plan), options.passQuery)],
+    ['initialization', withQuery(deliveryUrls.init(t.id, encryption), options.passQuery)],
+    ['media', withQuery(deliveryUrls.segmentTemplate(t.id, sel.plan, encryption), options.passQuery)],
   ])}><SegmentTimeline>${timeline(sel.segments)}</SegmentTimeline></SegmentTemplate>`;
 }
 
-function videoSet(p: Presentation, rep: (sel: SelectedTrack) => string): string {
+/**
+ * ContentProtection of one key period (ISO/IEC 23009-1 §5.8.4.1, DASH-IF IOP §7.7): the mp4protection
+ * descriptor with the period's KID, ClearKey with its licence URL (dashif:Laurl), and one descriptor
+ * per pssh box the key provider gives (the W3C common box, Widevine, PlayReady...).
+ */
+function contentProtection(scheme: 'cenc' | 'cbcs', keys: ManifestKeys, period: number): string {
+  const laurl = `<dashif:Laurl>${esc(withQuery(keys.licenceUrl, keys.keyQuery))}</dashif:Laurl>`;
+  const out = [
+    `<ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="${scheme}" cenc:default_KID="${uuid(keys.kid(period))}"/>`,
+    `<ContentProtection schemeIdUri="urn:uuid:${CLEARKEY_SYSTEM}" value="ClearKey1.0">${laurl}</ContentProtection>`,
+  ];
+  for (const box of keys.pssh(period)) {
+    const system = psshSystemId(box);
+    const extra = system === COMMON_SYSTEM ? laurl : '';
+    out.push(
+      `<ContentProtection schemeIdUri="urn:uuid:${system}"${system === COMMON_SYSTEM ? ' value="ClearKey1.0"' : ''}><cenc:pssh>${Buffer.from(box).toString('base64')}</cenc:pssh>${extra}</ContentProtection>`,
+    );
+  }
+  return out.join('');
+}
+
+function videoSet(p: Presentation, rep: (sel: SelectedTrack) => string, protection = ''): string {
   if (!p.video.length) return '';
   const maxW = Math.max(...p.video.map((v) => v.track.width));
   const maxH = Math.max(...p.video.map((v) => v.track.height));
@@ -100,10 +128,10 @@ function videoSet(p: Presentation, rep: (sel: SelectedTrack) => string): string 
     ['maxHeight', maxH],
     ['maxFrameRate', top.frameRate.den === 1 ? top.frameRate.num : `${top.frameRate.num}/${top.frameRate.den}`],
     ['par', `${maxW / g}:${maxH / g}`],
-  ])}>${reps}</AdaptationSet>`;
+  ])}>${protection}${reps}</AdaptationSet>`;
 }
 
-function audioSets(p: Presentation, rep: (sel: SelectedTrack) => string): string {
+function audioSets(p: Presentation, rep: (sel: SelectedTrack) => string, protection = ''): string {
   // One AdaptationSet per language (ISO/IEC 23009-1 §5.3.3: one language per set).
   const byLanguage = new Map<string, SelectedTrack<AudioTrack>[]>();
   for (const a of p.audio) {
@@ -122,7 +150,7 @@ function audioSets(p: Presentation, rep: (sel: SelectedTrack) => string): string
         ['lang', language],
         ['segmentAlignment', 'true'],
         ['startWithSAP', '1'],
-      ])}><Role schemeIdUri="urn:mpeg:dash:role:2011" value="${main ? 'main' : 'alternate'}"/>${list
+      ])}>${protection}<Role schemeIdUri="urn:mpeg:dash:role:2011" value="${main ? 'main' : 'alternate'}"/>${list
         .map((a) => {
           const t = a.track;
           return `<Representation${attrs([
@@ -166,21 +194,61 @@ function thumbnailSet(p: Presentation, options: DashOptions): string {
   return `<AdaptationSet id="thumbnails" contentType="image" mimeType="image/jpeg"><SegmentTemplate media="${esc(withQuery(`../${th.sprite}`, options.passQuery))}" duration="${duration}" timescale="1000" startNumber="1"/><Representation id="storyboard" bandwidth="${Math.max(1, Math.round((8 * 20_000) / Math.max(1, p.duration)))}" width="${width}" height="${height}"><EssentialProperty schemeIdUri="http://dashif.org/thumbnail_tile" value="${th.columns}x${th.rows}"/></Representation></AdaptationSet>`;
 }
 
-function mpd(profile: string, p: Presentation, body: string, minBuffer: number): string {
+const PROTECTION_NAMESPACES = ' xmlns:cenc="urn:mpeg:cenc:2013" xmlns:dashif="https://dashif.org/CPS"';
+
+function mpd(profile: string, p: Presentation, periods: string, minBuffer: number, protectedMpd = false): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
-<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="${profile}" type="static" mediaPresentationDuration="${isoDuration(p.duration)}" minBufferTime="${isoDuration(minBuffer)}"><Period id="0" start="PT0S">${body}</Period></MPD>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"${protectedMpd ? PROTECTION_NAMESPACES : ''} profiles="${profile}" type="static" mediaPresentationDuration="${isoDuration(p.duration)}" minBufferTime="${isoDuration(minBuffer)}">${periods}</MPD>
 `;
 }
 
+const period = (id: string, startSeconds: number, body: string) =>
+  `<Period id="${id}" start="${startSeconds === 0 ? 'PT0S' : isoDuration(startSeconds)}">${body}</Period>`;
+
 export function buildMpd(p: Presentation, options: DashOptions): string {
-  const rep = (sel: SelectedTrack) => segmentTemplate(sel, options);
-  const segmentSeconds = (p.video[0] ?? p.audio[0])?.plan.targetMs ?? 4000;
-  return mpd(
-    'urn:mpeg:dash:profile:isoff-live:2011',
-    p,
-    videoSet(p, rep) + audioSets(p, rep) + textSets(p, options) + thumbnailSet(p, options),
-    segmentSeconds / 1000,
-  );
+  const profile = 'urn:mpeg:dash:profile:isoff-live:2011';
+  const reference = p.video[0] ?? p.audio[0];
+  const minBuffer = (reference?.plan.targetMs ?? 4000) / 1000;
+  if (!options.encryption || !reference) {
+    const rep = (sel: SelectedTrack) => segmentTemplate(sel, options);
+    return mpd(
+      profile,
+      p,
+      period('0', 0, videoSet(p, rep) + audioSets(p, rep) + textSets(p, options) + thumbnailSet(p, options)),
+      minBuffer,
+    );
+  }
+  return mpd(profile, p, protectedPeriods(p, reference, options, options.encryption), minBuffer, true);
+}
+
+/**
+ * An encrypted presentation: one Period per key period (DASH-IF IOP §7.7.6, key rotation by
+ * periods), each with its own KID, init segments and timeline. Periods split every track at the
+ * same segment indices as the reference (first video) track; a track's trailing segments go to the
+ * last Period. Text and thumbnails are whole-presentation files: offered only in a single Period.
+ */
+function protectedPeriods(
+  p: Presentation,
+  reference: SelectedTrack,
+  options: DashOptions,
+  { scheme, keys }: NonNullable<DashOptions['encryption']>,
+): string {
+  const groups = keyPeriods(reference.segments.length, keys);
+  const origin = reference.segments[0]?.time ?? 0;
+  return groups
+    .map((g, i) => {
+      const end = i === groups.length - 1 ? Number.POSITIVE_INFINITY : g.end;
+      const slice = <T extends SelectedTrack>(list: T[]) =>
+        list.map((sel) => ({ ...sel, segments: sel.segments.slice(g.start, end) })).filter((sel) => sel.segments.length > 0);
+      const part = { ...p, video: slice(p.video), audio: slice(p.audio) };
+      const encryption: ObjectEncryption = { scheme, period: g.period };
+      const rep = (sel: SelectedTrack) => segmentTemplate(sel, options, encryption);
+      const cp = contentProtection(scheme, keys, g.period);
+      const extras = groups.length === 1 ? textSets(p, options) + thumbnailSet(p, options) : '';
+      const start = ((reference.segments[g.start]?.time ?? origin) - origin) / reference.track.timescale;
+      return period(String(i), start, videoSet(part, rep, cp) + audioSets(part, rep, cp) + extras);
+    })
+    .join('');
 }
 
 export function buildOnDemandMpd(p: Presentation, options: DashOptions): string {
@@ -194,5 +262,16 @@ export function buildOnDemandMpd(p: Presentation, options: DashOptions): string 
     const url = withQuery(deliveryUrls.onDemand(sel.track.id, sel.plan, startTicks), options.passQuery);
     return `<BaseURL>${esc(url)}</BaseURL><SegmentBase indexRange="${file.sidxOffset}-${file.sidxOffset + file.sidxSize - 1}" timescale="${sel.track.timescale}"${pto}><Initialization range="0-${file.initSize - 1}"/></SegmentBase>`;
   };
-  return mpd('urn:mpeg:dash:profile:isoff-on-demand:2011', p, videoSet(p, rep) + audioSets(p, rep) + textSets(p, options), 2);
+  if (options.encryption)
+    throw new ManifestError(
+      'manifest.invalid_query',
+      'encryption: the on-demand profile indexes the clear stored bytes; ask dash/manifest.mpd for encrypted DASH',
+      { parameter: 'encryption' },
+    );
+  return mpd(
+    'urn:mpeg:dash:profile:isoff-on-demand:2011',
+    p,
+    period('0', 0, videoSet(p, rep) + audioSets(p, rep) + textSets(p, options)),
+    2,
+  );
 }

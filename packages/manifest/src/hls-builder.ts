@@ -2,7 +2,8 @@
 // from a Presentation. Built as an array of lines joined once: the 2-hour media playlist is built
 // on every cold manifest request.
 import type { AudioTrack, TextTrack, VideoTrack } from '@vought/media';
-import { deliveryUrls } from './delivery-urls.ts';
+import { deliveryUrls, type ObjectEncryption } from './delivery-urls.ts';
+import { hex, type ManifestKeys } from './manifest-keys.ts';
 import type { Presentation, SelectedTrack } from './presentation.ts';
 import { segmentBitrates } from './segment-planner.ts';
 
@@ -12,6 +13,8 @@ export interface HlsOptions {
   /** Query for media playlist links from the multivariant playlist (clip, segment, addressing). */
   mediaQuery: string;
   addressing: 'segments' | 'byterange';
+  /** Encryption of media playlists' segments (RFC 8216 §4.3.2.4); absent: clear. */
+  encryption?: { scheme: 'aes-128' | 'sample-aes'; keys: ManifestKeys } | undefined;
 }
 
 const withQuery = (url: string, ...parts: string[]) => {
@@ -30,7 +33,9 @@ function audioGroupId(track: AudioTrack): string {
 
 export function buildMultivariantPlaylist(p: Presentation, options: HlsOptions): string {
   const lines = ['#EXTM3U'];
-  const hasIframes = p.video.length > 0;
+  const hasIframes = p.video.length > 0 && !options.encryption;
+  // media playlists of an encrypted presentation carry the token their key URIs need
+  const playlistQuery = options.passQuery || options.encryption?.keys.keyQuery || '';
   // RFC 8216 §7: EXT-X-I-FRAME-STREAM-INF needs version 4.
   lines.push(`#EXT-X-VERSION:${hasIframes ? 4 : 3}`);
   if (p.independent) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
@@ -52,14 +57,14 @@ export function buildMultivariantPlaylist(p: Presentation, options: HlsOptions):
         `DEFAULT=${i === 0 ? 'YES' : 'NO'}`,
         'AUTOSELECT=YES',
         `CHANNELS=${quoted(String(a.track.channels || 2))}`,
-        `URI=${quoted(withQuery(deliveryUrls.mediaPlaylist(a.track.id), options.mediaQuery, options.passQuery))}`,
+        `URI=${quoted(withQuery(deliveryUrls.mediaPlaylist(a.track.id), options.mediaQuery, playlistQuery))}`,
       ];
       lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
     });
   }
   for (const t of p.text) {
     lines.push(
-      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME=${quoted(t.label ?? t.language)},LANGUAGE=${quoted(t.language)},DEFAULT=NO,AUTOSELECT=YES,URI=${quoted(withQuery(deliveryUrls.mediaPlaylist(t.id), options.mediaQuery, options.passQuery))}`,
+      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME=${quoted(t.label ?? t.language)},LANGUAGE=${quoted(t.language)},DEFAULT=NO,AUTOSELECT=YES,URI=${quoted(withQuery(deliveryUrls.mediaPlaylist(t.id), options.mediaQuery, playlistQuery))}`,
     );
   }
   const subtitles = p.text.length ? ',SUBTITLES="subs"' : '';
@@ -87,7 +92,7 @@ export function buildMultivariantPlaylist(p: Presentation, options: HlsOptions):
         variants.push({
           bandwidth: v.bandwidth.peak + audioPeak,
           line: `#EXT-X-STREAM-INF:${attrs.join(',')}${subtitles},CLOSED-CAPTIONS=NONE`,
-          uri: withQuery(deliveryUrls.mediaPlaylist(t.id), options.mediaQuery, options.passQuery),
+          uri: withQuery(deliveryUrls.mediaPlaylist(t.id), options.mediaQuery, playlistQuery),
         });
       }
     }
@@ -97,17 +102,18 @@ export function buildMultivariantPlaylist(p: Presentation, options: HlsOptions):
       variants.push({
         bandwidth: a.bandwidth.peak,
         line: `#EXT-X-STREAM-INF:BANDWIDTH=${a.bandwidth.peak},AVERAGE-BANDWIDTH=${a.bandwidth.average},CODECS=${quoted(a.track.codec)}${subtitles},CLOSED-CAPTIONS=NONE`,
-        uri: withQuery(deliveryUrls.mediaPlaylist(a.track.id), options.mediaQuery, options.passQuery),
+        uri: withQuery(deliveryUrls.mediaPlaylist(a.track.id), options.mediaQuery, playlistQuery),
       });
     }
   }
   variants.sort((a, b) => a.bandwidth - b.bandwidth);
   for (const v of variants) lines.push(v.line, v.uri);
-  for (const v of p.video) {
+  // I-frame playlists address byte ranges of the clear stored file: not offered when encrypted
+  for (const v of options.encryption ? [] : p.video) {
     const t = v.track;
     const iframe = iframeBitrate(v);
     lines.push(
-      `#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=${iframe.peak},AVERAGE-BANDWIDTH=${iframe.average},CODECS=${quoted(t.codec)},RESOLUTION=${t.width}x${t.height},URI=${quoted(withQuery(deliveryUrls.mediaPlaylist(t.id, true), options.mediaQuery, options.passQuery))}`,
+      `#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=${iframe.peak},AVERAGE-BANDWIDTH=${iframe.average},CODECS=${quoted(t.codec)},RESOLUTION=${t.width}x${t.height},URI=${quoted(withQuery(deliveryUrls.mediaPlaylist(t.id, true), options.mediaQuery, playlistQuery))}`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -158,6 +164,8 @@ export function buildMediaPlaylist(selected: SelectedTrack, options: HlsOptions)
     const file = withQuery(deliveryUrls.file(track.id), options.passQuery);
     lines.push(`#EXT-X-MAP:URI=${quoted(file)},BYTERANGE="${track.init.size}@${track.init.offset}"`);
     for (const s of segments) lines.push(`#EXTINF:${secs(s.duration, ts)},`, `#EXT-X-BYTERANGE:${s.size}@${s.offset}`, file);
+  } else if (options.encryption) {
+    encryptedSegments(lines, selected, options.encryption, options.passQuery);
   } else {
     lines.push(`#EXT-X-MAP:URI=${quoted(withQuery(deliveryUrls.init(track.id), options.passQuery))}`);
     // one writer per URL (delivery-urls.ts); the 2-hour playlist writes 1 800 of these
@@ -166,6 +174,40 @@ export function buildMediaPlaylist(selected: SelectedTrack, options: HlsOptions)
   }
   lines.push('#EXT-X-ENDLIST');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Segments under EXT-X-KEY (RFC 8216 §4.3.2.4). AES-128: the init segment stays clear (its EXT-X-MAP
+ * comes before any key), and every segment gets its own IV, so a segment's bytes depend on its URL
+ * alone and not on its media sequence number (which a clip changes). SAMPLE-AES on fMP4 is CMAF
+ * cbcs: each key period has its own init segment (its tenc names the period's KID), so a new key
+ * brings a new EXT-X-MAP.
+ */
+function encryptedSegments(
+  lines: string[],
+  { track, segments, plan }: SelectedTrack,
+  { scheme, keys }: NonNullable<HlsOptions['encryption']>,
+  passQuery: string,
+): void {
+  const ts = track.timescale;
+  const keyUri = (period: number) => quoted(withQuery(deliveryUrls.key(period), keys.keyQuery));
+  const suffix = passQuery ? `?${passQuery}` : '';
+  if (scheme === 'aes-128') lines.push(`#EXT-X-MAP:URI=${quoted(withQuery(deliveryUrls.init(track.id), passQuery))}`);
+  let current = -1;
+  segments.forEach((s, i) => {
+    const period = keys.periodOf(i);
+    const encryption: ObjectEncryption = { scheme: scheme === 'aes-128' ? 'aes-128' : 'cbcs', period };
+    if (scheme === 'aes-128') {
+      lines.push(`#EXT-X-KEY:METHOD=AES-128,URI=${keyUri(period)},IV=0x${hex(keys.aesIv(period, track.id, plan, s.time))}`);
+    } else if (period !== current) {
+      lines.push(
+        `#EXT-X-KEY:METHOD=SAMPLE-AES,URI=${keyUri(period)},KEYFORMAT="identity",KEYFORMATVERSIONS="1"`,
+        `#EXT-X-MAP:URI=${quoted(withQuery(deliveryUrls.init(track.id, encryption), passQuery))}`,
+      );
+    }
+    current = period;
+    lines.push(`#EXTINF:${secs(s.duration, ts)},`, `${deliveryUrls.segment(track.id, plan, s.time, encryption)}${suffix}`);
+  });
 }
 
 export function buildIframePlaylist(selected: SelectedTrack<VideoTrack>, options: HlsOptions): string {

@@ -7,6 +7,10 @@ export {
   type DeliveryResource,
   type DeliveryUrl,
   deliveryUrls,
+  KEY_PATH,
+  MAX_KEY_PERIOD,
+  type ObjectEncryption,
+  type ObjectScheme,
   parseDeliveryUrl,
   SEGMENT_MS,
   type SegmentPlan,
@@ -19,8 +23,11 @@ export {
   type HlsOptions,
 } from './hls-builder.ts';
 export { ManifestError, type ManifestErrorCode } from './manifest-error.ts';
+export { keyPeriods, type ManifestKeys, psshSystemId, uuid } from './manifest-keys.ts';
 export {
   DEFAULT_SEGMENT_SECONDS,
+  ENCRYPTION_SCHEMES,
+  type EncryptionScheme,
   MANIFEST_PARAMETERS,
   type ManifestQuery,
   mediaPlaylistQuery,

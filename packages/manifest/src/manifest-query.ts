@@ -18,7 +18,13 @@ export interface ManifestQuery {
   segmentMs: number;
   /** HLS only: virtual segment URLs, or byte ranges into the stored file. */
   addressing: 'segments' | 'byterange';
+  /** Encryption just in time: aes-128 and sample-aes for HLS, cenc and cbcs for DASH. */
+  encryption?: EncryptionScheme;
 }
+
+/** The `encryption` values: HLS METHOD=AES-128 and METHOD=SAMPLE-AES (fMP4: cbcs), DASH cenc and cbcs. */
+export const ENCRYPTION_SCHEMES = ['aes-128', 'sample-aes', 'cenc', 'cbcs'] as const;
+export type EncryptionScheme = (typeof ENCRYPTION_SCHEMES)[number];
 
 export const DEFAULT_SEGMENT_SECONDS = 4;
 /** Every query parameter a manifest understands (the same for HLS and DASH). */
@@ -32,6 +38,7 @@ export const MANIFEST_PARAMETERS = [
   'end',
   'segment',
   'addressing',
+  'encryption',
 ] as const;
 
 function bad(parameter: string, message: string): never {
@@ -94,6 +101,14 @@ export function parseManifestQuery(params: URLSearchParams): ManifestQuery {
     if (addressing !== 'segments' && addressing !== 'byterange') bad('addressing', 'must be segments or byterange');
     query.addressing = addressing;
   }
+  const encryption = params.get('encryption');
+  if (encryption !== null) {
+    if (!(ENCRYPTION_SCHEMES as readonly string[]).includes(encryption))
+      bad('encryption', `must be one of ${ENCRYPTION_SCHEMES.join(', ')} (got ${JSON.stringify(encryption.slice(0, 40))})`);
+    if (query.addressing === 'byterange')
+      bad('encryption', 'cannot be combined with addressing=byterange: encrypted segments are larger than the stored byte ranges');
+    query.encryption = encryption as EncryptionScheme;
+  }
   return query;
 }
 
@@ -102,6 +117,7 @@ export function normaliseQuery(query: ManifestQuery): string {
   const out = new URLSearchParams();
   if (query.addressing !== 'segments') out.set('addressing', query.addressing);
   if (query.audio) out.set('audio', query.audio.join(','));
+  if (query.encryption !== undefined) out.set('encryption', query.encryption);
   if (query.end !== undefined) out.set('end', String(query.end));
   if (query.maxBitrate !== undefined) out.set('max_bitrate', String(query.maxBitrate));
   if (query.maxHeight !== undefined) out.set('max_height', String(query.maxHeight));
@@ -112,11 +128,12 @@ export function normaliseQuery(query: ManifestQuery): string {
   return out.toString();
 }
 
-/** The part of a query a media playlist needs (clip, segment duration, addressing). */
+/** The part of a query a media playlist needs (clip, segment duration, addressing, encryption). */
 export function mediaPlaylistQuery(query: ManifestQuery): string {
   return normaliseQuery({
     segmentMs: query.segmentMs,
     addressing: query.addressing,
+    ...(query.encryption !== undefined ? { encryption: query.encryption } : {}),
     ...(query.start !== undefined ? { start: query.start } : {}),
     ...(query.end !== undefined ? { end: query.end } : {}),
   });

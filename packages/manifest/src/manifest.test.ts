@@ -6,8 +6,10 @@ import { parse as parseMpd } from 'mpd-parser';
 import { describe, expect, it } from 'vitest';
 import { fragments } from '../test/fixture-index.ts';
 import { buildMpd } from './dash-builder.ts';
+import { deliveryUrls, parseDeliveryUrl } from './delivery-urls.ts';
 import { buildMediaPlaylist, buildMultivariantPlaylist } from './hls-builder.ts';
 import { ManifestError } from './manifest-error.ts';
+import type { ManifestKeys } from './manifest-keys.ts';
 import { mediaPlaylistQuery, normaliseQuery, parseManifestQuery } from './manifest-query.ts';
 import { present } from './presentation.ts';
 import { findFragment, planSegments, segmentAt } from './segment-planner.ts';
@@ -103,6 +105,9 @@ describe('query', () => {
     ['audio=en;fr', 'audio'],
     ['addressing=ranges', 'addressing'],
     ['start=1&start=2', 'start'],
+    ['encryption=widevine', 'encryption'],
+    ['encryption=cenc&addressing=byterange', 'encryption'],
+    ['encryption=cenc&encryption=cbcs', 'encryption'],
   ])('refuses %s naming %s', (text, parameter) => {
     try {
       q(text);
@@ -173,5 +178,99 @@ describe('DASH', () => {
     expect(text.match(/contentType="audio"/g)).toHaveLength(2);
     expect(text).toContain('lang="fra"');
     expect(text).toContain('mimeType="text/vtt"');
+  });
+});
+
+describe('encryption', () => {
+  const keys = (every: number): ManifestKeys => ({
+    periodOf: (i) => Math.floor(i / every),
+    kid: (p) => new Uint8Array(16).fill(p + 1),
+    pssh: () => [],
+    aesIv: (p, _t, _plan, time) => {
+      const iv = new Uint8Array(16);
+      new DataView(iv.buffer).setUint32(12, time + p);
+      return iv;
+    },
+    licenceUrl: 'https://o.example/v1/videos/x/keys/clearkey',
+    keyQuery: 'token=T',
+  });
+
+  it('round-trips encrypted object URLs and refuses an encrypted init for AES-128 (its init is clear)', () => {
+    const base = 'http://o/v1/videos/x/hls/';
+    for (const encryption of [
+      { scheme: 'cenc', period: 0 },
+      { scheme: 'cbcs', period: 123456789 },
+    ] as const) {
+      const init = new URL(deliveryUrls.init('v720', encryption), base).pathname;
+      expect(parseDeliveryUrl(init)?.resource).toEqual({ kind: 'init', trackId: 'v720', encryption });
+    }
+    const seg = new URL(deliveryUrls.segment('v720', { targetMs: 4000, endTicks: 99 }, 30720, { scheme: 'aes-128', period: 2 }), base);
+    expect(parseDeliveryUrl(seg.pathname)?.resource).toEqual({
+      kind: 'segment',
+      trackId: 'v720',
+      plan: { targetMs: 4000, endTicks: 99 },
+      time: 30720,
+      encryption: { scheme: 'aes-128', period: 2 },
+    });
+    expect(deliveryUrls.init('v720', { scheme: 'aes-128', period: 2 })).toBe('../v720/init.mp4');
+    for (const bad of ['v720/aes-128-k0/init.mp4', 'v720/cenc-k01/init.mp4', 'v720/cenc-k1234567890/init.mp4', 'v720/ctr-k0/init.mp4'])
+      expect(parseDeliveryUrl(`/v1/videos/x/${bad}`), bad).toBeNull();
+  });
+
+  it('HLS AES-128: a clear EXT-X-MAP before any key, then a key with its own IV per segment, rotating with the period', () => {
+    const sel = present(index, q('segment=2')).video[0];
+    if (!sel) throw new Error('no video');
+    const text = buildMediaPlaylist(sel, {
+      passQuery: '',
+      mediaQuery: '',
+      addressing: 'segments',
+      encryption: { scheme: 'aes-128', keys: keys(3) },
+    });
+    const parser = new Parser();
+    parser.push(text);
+    parser.end();
+    const segments = parser.manifest.segments as Array<{ uri: string; key?: { method: string; uri: string; iv: Uint32Array } }>;
+    expect(segments).toHaveLength(sel.segments.length);
+    segments.forEach((s, i) => {
+      const period = Math.floor(i / 3);
+      expect(s.key?.method).toBe('AES-128');
+      expect(s.key?.uri).toBe(`../keys/k${period}?token=T`);
+      expect(s.key?.iv[3]).toBe((sel.segments[i]?.time ?? 0) + period);
+      expect(s.uri).toBe(`../${sel.track.id}/aes-128-k${period}/s2000/${sel.segments[i]?.time}.m4s`);
+    });
+    expect(text.indexOf('#EXT-X-MAP:URI="../v720/init.mp4"')).toBeLessThan(text.indexOf('#EXT-X-KEY'));
+  });
+
+  it('DASH: one Period per key period with its KID, init and timeline, the Periods covering the presentation without gaps', () => {
+    const p = present(index, q('segment=2&start=3'));
+    const text = buildMpd(p, { passQuery: '', encryption: { scheme: 'cenc', keys: keys(4) } });
+    const parsed = parseMpd(text, { manifestUri: 'http://x/v1/videos/x/dash/manifest.mpd' });
+    const video = parsed.playlists.filter((pl: { attributes: { NAME: string } }) => pl.attributes.NAME === 'v720');
+    // mpd-parser merges a representation's Periods into one playlist, with a discontinuity per Period
+    const segs = video.flatMap((pl: { segments: Array<{ uri: string; presentationTime: number; duration: number }> }) => pl.segments);
+    const count = p.video[0]?.segments.length ?? 0;
+    expect(segs).toHaveLength(count);
+    expect(text.match(/<Period /g)).toHaveLength(Math.ceil(count / 4));
+    let at = segs[0]?.presentationTime ?? 0;
+    segs.forEach((s: { uri: string; presentationTime: number; duration: number }, i: number) => {
+      expect(s.uri).toContain(`/cenc-k${Math.floor(i / 4)}/s2000/`);
+      expect(s.presentationTime).toBeCloseTo(at, 3);
+      at += s.duration;
+    });
+    expect(text).toContain('cenc:default_KID="01010101-0101-0101-0101-010101010101"');
+    expect(text).toContain('cenc:default_KID="02020202-0202-0202-0202-020202020202"');
+    expect(text).toContain('<dashif:Laurl>https://o.example/v1/videos/x/keys/clearkey?token=T</dashif:Laurl>');
+  });
+
+  it('offers no I-frame playlists when encrypted (they address the clear file)', () => {
+    const p = present(index, q(''));
+    const text = buildMultivariantPlaylist(p, {
+      passQuery: '',
+      mediaQuery: 'encryption=aes-128',
+      addressing: 'segments',
+      encryption: { scheme: 'aes-128', keys: keys(1) },
+    });
+    expect(text).not.toContain('I-FRAME');
+    expect(text).toContain('v720.m3u8?encryption=aes-128&token=T');
   });
 });
