@@ -1,10 +1,11 @@
 // The control API over real HTTP: auth, roles, videos, search, uploads (tus and PUT), OpenAPI.
 import { createHash, randomBytes } from 'node:crypto';
 import { loadDevKeys, signDevToken } from '@vought/auth';
+import { type Invalidation, subjects, videoSurrogateKey } from '@vought/bus';
 import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { SignJWT } from 'jose';
 import * as tus from 'tus-js-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVideo, startTestOrigin, type TestOrigin } from './harness.ts';
 
 const redisUp = !(await skipUnlessServer(6379, 'Redis', 'API tests on Redis'));
@@ -97,6 +98,104 @@ describe('control API', { timeout: 120_000 }, () => {
     expect((await fetch(`${t.url}/v1/videos/${video.id}`, json(other, undefined, 'DELETE'))).status).toBe(403);
     expect((await fetch(`${t.url}/v1/videos/${video.id}`, json(editor, undefined, 'DELETE'))).status).toBe(204);
     expect((await fetch(`${t.url}/v1/videos/${video.id}`)).status).toBe(404);
+  });
+
+  it('keeps a per-video encryption policy: set at creation, changed and removed by PATCH, each change invalidating the video', async () => {
+    type Body = { id: string; encryption: unknown; error: { code: string; message: string; parameter: string } };
+    const invalidated: string[] = [];
+    const subscription = await t.adapters.bus.subscribe<Invalidation>(subjects.invalidate, (m) => void invalidated.push(...m.data.keys));
+    try {
+      const policy = { schemes: ['cbcs', 'aes-128'], rotationSegments: 6 };
+      const created = await fetch(`${t.url}/v1/videos`, json(editor, { title: 'Encrypted', encryption: policy }));
+      expect(created.status).toBe(201);
+      const video = (await created.json()) as Body;
+      expect(JSON.stringify(video.encryption)).toBe(JSON.stringify(policy));
+      const read = async (id: string) => (await (await fetch(`${t.url}/v1/videos/${id}`)).json()) as Body;
+      expect((await read(video.id)).encryption).toEqual(policy);
+      const clear = (await (await fetch(`${t.url}/v1/videos`, json(editor, { title: 'Clear' }))).json()) as Body;
+      expect(clear.encryption).toBeNull();
+      expect((await read(clear.id)).encryption).toBeNull();
+      const nulled = (await (await fetch(`${t.url}/v1/videos`, json(editor, { title: 'Clear', encryption: null }))).json()) as Body;
+      expect(nulled.encryption).toBeNull();
+
+      const key = videoSurrogateKey(video.id);
+      const patch = (body: unknown, token = editor) => fetch(`${t.url}/v1/videos/${video.id}`, json(token, body, 'PATCH'));
+      // Whoever may not update the video may not change its policy either.
+      expect((await patch({ encryption: null }, other)).status).toBe(403);
+      expect((await patch({ encryption: null }, viewer)).status).toBe(403);
+      // A change of policy is published as an invalidation of the video, exactly once per change.
+      const changes: Array<[unknown, unknown]> = [
+        [{ schemes: ['cenc'] }, { schemes: ['cenc'] }],
+        [
+          { rotationSegments: 1_000_000, schemes: ['sample-aes', 'cenc'] },
+          { schemes: ['sample-aes', 'cenc'], rotationSegments: 1_000_000 },
+        ],
+        [null, null],
+        [
+          { schemes: ['aes-128', 'sample-aes', 'cenc', 'cbcs'], rotationSegments: 1 },
+          { schemes: ['aes-128', 'sample-aes', 'cenc', 'cbcs'], rotationSegments: 1 },
+        ],
+      ];
+      for (const [encryption, expected] of changes) {
+        const count = invalidated.filter((k) => k === key).length;
+        const res = await patch({ encryption });
+        expect(res.status, JSON.stringify(encryption)).toBe(200);
+        expect(((await res.json()) as Body).encryption).toEqual(expected);
+        expect((await read(video.id)).encryption).toEqual(expected);
+        await vi.waitFor(() => expect(invalidated.filter((k) => k === key)).toHaveLength(count + 1));
+      }
+      // Neither the same policy again nor another field invalidates: the next change is the only one heard.
+      const count = invalidated.filter((k) => k === key).length;
+      expect((await patch({ encryption: { schemes: ['aes-128', 'sample-aes', 'cenc', 'cbcs'], rotationSegments: 1 } })).status).toBe(200);
+      expect((await patch({ title: 'Encrypted still' })).status).toBe(200);
+      expect((await patch({ encryption: { schemes: ['cbcs'] } })).status).toBe(200);
+      await vi.waitFor(() => expect(invalidated.filter((k) => k === key)).toHaveLength(count + 1));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(invalidated.filter((k) => k === key)).toHaveLength(count + 1);
+
+      // Invalid policies: 400 with the usual JSON error naming what is wrong; nothing is stored.
+      const before = await read(video.id);
+      const bad: Array<[unknown, RegExp]> = [
+        [{ schemes: [] }, /^encryption\.schemes: .*at least one scheme/],
+        [{ schemes: ['aes-256'] }, /^encryption\.schemes\.0: .*aes-128, sample-aes, cenc or cbcs/],
+        [{ schemes: ['cenc', 'cbcs', 'cenc'] }, /^encryption\.schemes: .*must not repeat/],
+        [{ schemes: ['cenc'], rotationSegments: 0 }, /^encryption\.rotationSegments: .*at least 1/],
+        [{ schemes: ['cenc'], rotationSegments: 1.5 }, /^encryption\.rotationSegments: .*integer/],
+        [{ schemes: ['cenc'], rotationSegments: '3' }, /^encryption\.rotationSegments: .*must be a number/],
+        [{ schemes: ['cenc'], rotationSegments: 1_000_001 }, /^encryption\.rotationSegments: .*at most 1000000/],
+        [{ schemes: ['cenc'], keyId: 'k1' }, /^encryption: .*keyId/],
+        [{}, /^encryption\.schemes: /],
+        ['cenc', /^encryption: /],
+      ];
+      for (const [encryption, message] of bad) {
+        for (const res of [
+          await fetch(`${t.url}/v1/videos`, json(editor, { title: 'refused', encryption })),
+          await patch({ encryption, title: 'changed?' }),
+        ]) {
+          expect(res.status, JSON.stringify(encryption)).toBe(400);
+          expect(res.headers.get('content-type')).toContain('application/json');
+          const { error } = (await res.json()) as Body;
+          expect(error.code).toBe('http.bad_request');
+          expect(error.message, JSON.stringify(encryption)).toMatch(message);
+          expect(error.parameter).toMatch(/^encryption/);
+        }
+      }
+      expect(await read(video.id)).toEqual(before);
+
+      // The OpenAPI document says what the policy means.
+      const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as { components: { schemas: Record<string, unknown> } };
+      for (const name of ['Video', 'CreateVideo', 'PatchVideo']) {
+        const schema = doc.components.schemas[name] as { properties: Record<string, { description: string }> };
+        expect(schema.properties.encryption, name).toMatchObject({
+          type: ['object', 'null'],
+          required: ['schemes'],
+          additionalProperties: false,
+          description: expect.stringContaining('Encryption policy: while set, delivery is only encrypted with one of these schemes'),
+        });
+      }
+    } finally {
+      await subscription.unsubscribe();
+    }
   });
 
   it('hides unlisted and private videos from listings and private ones from other users', async () => {

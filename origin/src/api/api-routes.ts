@@ -5,7 +5,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ANONYMOUS, authorize, type Principal, playbackJwks, signPlaybackToken } from '@vought/auth';
 import { readMessage, type Subscription, subjects, type VideoEvent, VideoEventSchema } from '@vought/bus';
-import type { Video, Visibility } from '@vought/catalog';
+import type { EncryptionPolicy, Video, VideoPatch, Visibility } from '@vought/catalog';
 import { Gauge } from '@vought/observability';
 import { TrustedProxies } from '@vought/runtime';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
@@ -16,6 +16,7 @@ import { ApiError } from '../http/api-error.ts';
 import {
   CreateVideoSchema,
   CreateWebhookSchema,
+  type EncryptionPolicySchema,
   ErrorSchema,
   IdParamSchema,
   ListQuerySchema,
@@ -46,6 +47,12 @@ const errors = {
   404: json(ErrorSchema, 'no such video'),
 } as const;
 
+/** The catalog's policy from a validated body (zod's optional fields may hold undefined; the catalog's may not). */
+function toPolicy(policy: z.infer<typeof EncryptionPolicySchema> | null): EncryptionPolicy | null {
+  if (policy === null) return null;
+  return { schemes: policy.schemes, ...(policy.rotationSegments !== undefined ? { rotationSegments: policy.rotationSegments } : {}) };
+}
+
 export function toApiVideo(video: Video): z.infer<typeof VideoSchema> {
   const base = `/v1/videos/${video.id}`;
   return {
@@ -59,6 +66,7 @@ export function toApiVideo(video: Video): z.infer<typeof VideoSchema> {
     error: video.error,
     duration: video.duration,
     renditions: video.renditions as z.infer<typeof VideoSchema>['renditions'],
+    encryption: video.encryption,
     createdAt: video.createdAt,
     updatedAt: video.updatedAt,
     links: {
@@ -148,6 +156,7 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
         description: body.description,
         tags: body.tags,
         visibility: body.visibility,
+        ...(body.encryption !== undefined ? { encryption: toPolicy(body.encryption) } : {}),
       });
       c.header('location', `/v1/videos/${video.id}`);
       return c.json(
@@ -214,7 +223,7 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
     createRoute({
       method: 'patch',
       path: '/v1/videos/{id}',
-      summary: 'Change title, description, tags or visibility',
+      summary: 'Change title, description, tags, visibility or encryption policy',
       security: [{ bearer: [] }],
       request: { params: IdParamSchema, body: { content: { 'application/json': { schema: PatchVideoSchema } }, required: true } },
       responses: { 200: json(VideoSchema, 'the changed video'), 409: json(ErrorSchema, 'changed concurrently; retry'), ...errors },
@@ -223,8 +232,9 @@ export function mountApi(app: Hono, deps: OriginDeps, recommender: Recommender =
       const principal = c.get('principal');
       const video = await readableBy(principal, c.req.valid('param').id);
       requirePermission(principal, 'video.update', video);
-      const body = c.req.valid('json');
-      const patch = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+      const { encryption, ...rest } = c.req.valid('json');
+      const patch: VideoPatch = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+      if (encryption !== undefined) patch.encryption = toPolicy(encryption);
       return c.json(toApiVideo(await videos.update(video, patch)), 200);
     },
   );

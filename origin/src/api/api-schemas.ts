@@ -16,6 +16,36 @@ const tag = z
 export const VisibilitySchema = z.enum(['public', 'unlisted', 'private']).openapi('Visibility');
 export const StatusSchema = z.enum(['waiting_upload', 'uploading', 'queued', 'processing', 'ready', 'failed']).openapi('VideoStatus');
 
+export const EncryptionSchemeSchema = z
+  .enum(['aes-128', 'sample-aes', 'cenc', 'cbcs'], { error: 'schemes are aes-128, sample-aes, cenc or cbcs' })
+  .openapi('EncryptionScheme');
+
+/**
+ * As the catalog checks it (packages/catalog video-validation.ts): strict, so a misspelt key is an
+ * error, not ignored. Not a named component: zod-to-openapi writes a nullable registered schema as
+ * a bare $ref (dropping null and the description) and a union with null loses the field's message.
+ */
+export const EncryptionPolicySchema = z
+  .object({
+    schemes: z
+      .array(EncryptionSchemeSchema)
+      .min(1, 'schemes must list at least one scheme')
+      .max(4, 'schemes lists at most 4 schemes')
+      .refine((schemes) => new Set(schemes).size === schemes.length, 'schemes must not repeat a scheme')
+      .openapi({ description: 'in order of preference' }),
+    rotationSegments: z
+      .number({ error: 'rotationSegments must be a number' })
+      .int('rotationSegments must be an integer')
+      .min(1, 'rotationSegments must be at least 1')
+      .max(1_000_000, 'rotationSegments must be at most 1000000')
+      .optional()
+      .openapi({ description: 'segments per key period; absent: one key for the whole video' }),
+  })
+  .strict();
+
+const encryptionDescription =
+  'Encryption policy: while set, delivery is only encrypted with one of these schemes (aes-128 and sample-aes for HLS, cenc and cbcs for DASH; a DASH request needs cenc or cbcs in the list, an HLS one any), with keys rotated every rotationSegments segments';
+
 export const VideoSchema = z
   .object({
     id: z.string().openapi({ example: 'q3Jd8xY2LkP0' }),
@@ -38,6 +68,7 @@ export const VideoSchema = z
         language: z.string().optional(),
       }),
     ),
+    encryption: EncryptionPolicySchema.nullable().openapi({ description: `${encryptionDescription}. null: none, clear delivery allowed.` }),
     createdAt: z.string(),
     updatedAt: z.string(),
     links: z.object({
@@ -56,6 +87,9 @@ export const CreateVideoSchema = z
     description: z.string().max(5000).default(''),
     tags: z.array(tag).max(30).default([]),
     visibility: VisibilitySchema.default('public'),
+    encryption: EncryptionPolicySchema.nullable()
+      .optional()
+      .openapi({ description: `${encryptionDescription}. Absent or null: none.` }),
   })
   .strict()
   .openapi('CreateVideo');
@@ -66,9 +100,12 @@ export const PatchVideoSchema = z
     description: z.string().max(5000).optional(),
     tags: z.array(tag).max(30).optional(),
     visibility: VisibilitySchema.optional(),
+    encryption: EncryptionPolicySchema.nullable()
+      .optional()
+      .openapi({ description: `${encryptionDescription}. null: removes the policy.` }),
   })
   .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: 'give at least one of title, description, tags, visibility' })
+  .refine((v) => Object.keys(v).length > 0, { message: 'give at least one of title, description, tags, visibility, encryption' })
   .openapi('PatchVideo');
 
 export const ListQuerySchema = z.object({

@@ -28,8 +28,11 @@ export class VideoService {
   async update(video: Video, patch: VideoPatch): Promise<Video> {
     const updated = await this.deps.catalog.updateVideo(video.id, patch, { expectedVersion: video.version });
     await this.emit({ type: 'video.updated', version: 1, videoId: video.id, at: updated.updatedAt });
-    // Visibility decides who may fetch manifests and segments: every cache must forget the old answer.
-    if (patch.visibility !== undefined && patch.visibility !== video.visibility) await this.invalidate(video.id);
+    // Visibility decides who may fetch manifests and segments, the encryption policy which of them
+    // may be served (clear or encrypted, with which scheme and keys): every cache must forget the old answer.
+    const visibilityChanged = patch.visibility !== undefined && patch.visibility !== video.visibility;
+    const encryptionChanged = patch.encryption !== undefined && JSON.stringify(updated.encryption) !== JSON.stringify(video.encryption);
+    if (visibilityChanged || encryptionChanged) await this.invalidate(video.id);
     return updated;
   }
 
