@@ -15,7 +15,7 @@ import { ApiError } from '../http/api-error.ts';
 import type { VideoGenerations } from './video-generations.ts';
 
 export interface DeliveryRecord {
-  video: Pick<Video, 'id' | 'visibility' | 'status'>;
+  video: Pick<Video, 'id' | 'visibility' | 'status' | 'encryption'>;
   index: MediaIndex;
   /** Strong validator of the index (changes with every encode). */
   version: string;
@@ -91,7 +91,7 @@ export class DeliveryIndex {
     }));
     const index = parseMediaIndex(bytes);
     const record: DeliveryRecord = {
-      video: { id: video.id, visibility: video.visibility, status: video.status },
+      video: { id: video.id, visibility: video.visibility, status: video.status, encryption: video.encryption },
       index,
       version: createHash('sha1').update(bytes).digest('base64url').slice(0, 16),
       lastModified: new Date(index.createdAt),

@@ -10,6 +10,9 @@ import {
   buildMultivariantPlaylist,
   buildOnDemandMpd,
   buildSubtitlePlaylist,
+  type EncryptionScheme,
+  ManifestError,
+  type ManifestKeys,
   type ManifestQuery,
   mediaPlaylistQuery,
   normaliseQuery,
@@ -23,6 +26,7 @@ import { routePath } from 'hono/route';
 import type { OriginDeps } from '../app.ts';
 import { ApiError } from '../http/api-error.ts';
 import { planBytes, planHeaders } from './byte-response.ts';
+import type { ContentKeys, ManifestFormat } from './content-keys.ts';
 import type { DeliveryIndex, DeliveryRecord } from './delivery-index.ts';
 import { HotManifests } from './hot-path.ts';
 import type { PlaybackAccess } from './playback-access.ts';
@@ -33,40 +37,80 @@ const MPD = 'application/dash+xml';
 /** A Buffer as the Uint8Array<ArrayBuffer> Hono's body() takes, without copying. */
 const view = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
 
-export function mountManifestRoutes(app: Hono, deps: OriginDeps, index: DeliveryIndex, access: PlaybackAccess, hot: HotManifests): void {
+/** What a builder gets: the record, the query, the URL query to carry, and the encryption to signal. */
+interface BuildContext {
+  record: DeliveryRecord;
+  query: ManifestQuery;
+  passQuery: string;
+  /** The scheme this manifest is encrypted with (asked, or the video's policy), and its keys. */
+  encryption: { scheme: EncryptionScheme; keys: ManifestKeys } | undefined;
+}
+
+export function mountManifestRoutes(
+  app: Hono,
+  deps: OriginDeps,
+  index: DeliveryIndex,
+  access: PlaybackAccess,
+  hot: HotManifests,
+  keys: ContentKeys,
+): void {
   /** Answers a body with ETag, Range, HEAD and 304 (byte-response.ts), the same as objects. */
-  function send(c: Context, record: DeliveryRecord, kind: 'object' | 'manifest', body: Buffer, type: string, etag: string): Response {
+  function send(
+    c: Context,
+    record: DeliveryRecord,
+    kind: 'object' | 'manifest',
+    body: Buffer,
+    type: string,
+    etag: string,
+    embedsToken = false,
+  ): Response {
     const plan = planBytes(
       { method: c.req.method, range: c.req.header('range'), ifNoneMatch: c.req.header('if-none-match') },
       body.length,
       etag,
     );
-    const headers = planHeaders(plan, access.headers(record, kind, type, etag));
+    const headers = planHeaders(plan, access.headers(record, kind, type, etag, embedsToken));
     if (plan.status === 304 || plan.status === 416 || !plan.body) return c.body(null, plan.status, headers);
     const slice = plan.status === 206 ? body.subarray(plan.start, plan.end + 1) : body;
     return c.body(view(slice), plan.status, headers);
   }
 
+  /** Where players fetch ClearKey licences: absolute (players do not resolve dashif:Laurl against the MPD). */
+  const licenceUrl = (url: URL, id: string) => `${deps.config.publicUrl ?? url.origin}/v1/videos/${id}/keys/clearkey`;
+
   async function manifest(
     c: Context,
     kind: string,
-    build: (record: DeliveryRecord, query: ManifestQuery, passQuery: string) => string,
+    format: ManifestFormat,
+    build: (ctx: BuildContext) => string,
     type: string,
+    /** Segment counts of the selections the manifest lists (how many key periods it needs). */
+    segmentCounts: (record: DeliveryRecord, query: ManifestQuery) => number[],
   ): Promise<Response> {
     const id = c.req.param('id') as string;
     const record = await index.get(id);
-    const passQuery = await access.check(record, c.req.header('authorization'), c.req.query(TOKEN_PARAMETER));
+    const authorization = c.req.header('authorization');
+    const queryToken = c.req.query(TOKEN_PARAMETER);
+    const passQuery = await access.check(record, authorization, queryToken);
     const url = new URL(c.req.url);
     const query = parseManifestQuery(url.searchParams);
-    const tokenPart = passQuery ? createHash('sha1').update(passQuery).digest('base64url').slice(0, 12) : '';
-    const key = `manifest:${id}:${record.version}:${kind}:${normaliseQuery(query)}:${tokenPart}`;
-    const text = await deps.cache.getOrLoad(key, async () => ({
-      value: Buffer.from(build(record, query, passQuery)),
-      tags: [videoSurrogateKey(id)],
-      ttlSeconds: 3600,
-    }));
+    const scheme = keys.schemeFor(record, format, query.encryption);
+    // key URIs carry the token the manifest was asked with (for a private video, passQuery already does)
+    const keyQuery = scheme ? passQuery || (await access.keyQuery(record, authorization, queryToken)) : '';
+    const credential = passQuery || keyQuery;
+    const tokenPart = credential ? createHash('sha1').update(credential).digest('base64url').slice(0, 12) : '';
+    const licence = licenceUrl(url, id);
+    const encPart = scheme ? `${scheme}:${keys.rotation(record)}:${format === 'dash' ? licence : ''}` : '';
+    const key = `manifest:${id}:${record.version}:${kind}:${normaliseQuery(query)}:${encPart}:${tokenPart}`;
+    const text = await deps.cache.getOrLoad(key, async () => {
+      const encryption = scheme
+        ? { scheme, keys: await keys.manifestKeys(record, segmentCounts(record, query), licence, keyQuery) }
+        : undefined;
+      return { value: Buffer.from(build({ record, query, passQuery, encryption })), tags: [videoSurrogateKey(id)], ttlSeconds: 3600 };
+    });
     const etag = `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"`;
-    if (record.video.visibility !== 'private' && !url.search && HotManifests.eligible(url.pathname)) {
+    const embedsToken = keyQuery !== '' && keyQuery !== passQuery;
+    if (record.video.visibility !== 'private' && !embedsToken && !url.search && HotManifests.eligible(url.pathname)) {
       hot.remember(url.pathname, {
         route: routePath(c),
         body: text,
@@ -76,17 +120,40 @@ export function mountManifestRoutes(app: Hono, deps: OriginDeps, index: Delivery
         headers: { ...access.headers(record, 'manifest', type, etag), 'content-length': String(text.length) },
       });
     }
-    return send(c, record, 'manifest', text, type, etag);
+    return send(c, record, 'manifest', text, type, etag, embedsToken);
   }
 
-  const hlsOptions = (query: ManifestQuery, passQuery: string) => ({
+  const hlsOptions = ({ query, passQuery, encryption }: BuildContext) => ({
     passQuery,
     mediaQuery: mediaPlaylistQuery(query),
     addressing: query.addressing,
+    encryption: encryption as { scheme: 'aes-128' | 'sample-aes'; keys: ManifestKeys } | undefined,
   });
+  const dashEncryption = ({ encryption }: BuildContext) => encryption as { scheme: 'cenc' | 'cbcs'; keys: ManifestKeys } | undefined;
+
+  /** Segment counts of every selection of the presentation (filters and clip applied). */
+  const allCounts = (record: DeliveryRecord, query: ManifestQuery) => {
+    const p = present(record.index, query);
+    return [...p.video, ...p.audio].map((s) => s.segments.length);
+  };
+  /** A media playlist's own track: only clip and segment duration apply (see below). */
+  const mediaQueryOf = (q: ManifestQuery): ManifestQuery => ({
+    segmentMs: q.segmentMs,
+    addressing: q.addressing,
+    ...(q.start !== undefined ? { start: q.start } : {}),
+    ...(q.end !== undefined ? { end: q.end } : {}),
+  });
+  const mediaCounts = (record: DeliveryRecord, query: ManifestQuery) => allCounts(record, mediaQueryOf(query));
 
   app.on(['GET', 'HEAD'], '/v1/videos/:id/hls/master.m3u8', (c) =>
-    manifest(c, 'hls-master', (r, q, pass) => buildMultivariantPlaylist(present(r.index, q), hlsOptions(q, pass)), M3U8),
+    manifest(
+      c,
+      'hls-master',
+      'hls',
+      (ctx) => buildMultivariantPlaylist(present(ctx.record.index, ctx.query), hlsOptions(ctx)),
+      M3U8,
+      allCounts,
+    ),
   );
 
   app.on(['GET', 'HEAD'], '/v1/videos/:id/hls/:name{[A-Za-z0-9_-]+(\\.iframes)?\\.m3u8}', (c) => {
@@ -96,35 +163,60 @@ export function mountManifestRoutes(app: Hono, deps: OriginDeps, index: Delivery
     return manifest(
       c,
       `hls-${name}`,
-      (r, q, pass) => {
+      'hls',
+      (ctx) => {
+        const { record: r, query: q, passQuery: pass } = ctx;
         const text = r.index.text.find((t) => t.id === trackId);
         if (text && !iframes) return buildSubtitlePlaylist(text, present(r.index, q).duration, { passQuery: pass });
         if (!r.tracks.has(trackId)) throw new ApiError('http.not_found', `no track ${trackId}`);
         // A media playlist serves its track whatever the filters; only clip and segment apply.
-        const p = present(r.index, {
-          segmentMs: q.segmentMs,
-          addressing: q.addressing,
-          ...(q.start !== undefined ? { start: q.start } : {}),
-          ...(q.end !== undefined ? { end: q.end } : {}),
-        });
+        const p = present(r.index, mediaQueryOf(q));
         const selected = [...p.video, ...p.audio].find((s) => s.track.id === trackId);
         if (!selected) throw new ApiError('http.not_found', `no track ${trackId}`);
         if (iframes) {
           if (selected.track.type !== 'video') throw new ApiError('http.not_found', `${trackId} is not a video track`);
-          return buildIframePlaylist(selected as Parameters<typeof buildIframePlaylist>[0], hlsOptions(q, pass));
+          if (ctx.encryption)
+            throw new ManifestError(
+              'manifest.invalid_query',
+              'encryption: I-frame playlists address byte ranges of the clear stored file',
+              {
+                parameter: 'encryption',
+              },
+            );
+          return buildIframePlaylist(selected as Parameters<typeof buildIframePlaylist>[0], hlsOptions(ctx));
         }
-        return buildMediaPlaylist(selected, hlsOptions(q, pass));
+        return buildMediaPlaylist(selected, hlsOptions(ctx));
       },
       M3U8,
+      mediaCounts,
     );
   });
 
   app.on(['GET', 'HEAD'], '/v1/videos/:id/dash/manifest.mpd', (c) =>
-    manifest(c, 'dash', (r, q, pass) => buildMpd(present(r.index, q), { passQuery: pass, thumbnails: r.index.thumbnails }), MPD),
+    manifest(
+      c,
+      'dash',
+      'dash',
+      (ctx) =>
+        buildMpd(present(ctx.record.index, ctx.query), {
+          passQuery: ctx.passQuery,
+          thumbnails: ctx.record.index.thumbnails,
+          encryption: dashEncryption(ctx),
+        }),
+      MPD,
+      allCounts,
+    ),
   );
 
   app.on(['GET', 'HEAD'], '/v1/videos/:id/dash/ondemand.mpd', (c) =>
-    manifest(c, 'dash-ondemand', (r, q, pass) => buildOnDemandMpd(present(r.index, q), { passQuery: pass }), MPD),
+    manifest(
+      c,
+      'dash-ondemand',
+      'dash',
+      (ctx) => buildOnDemandMpd(present(ctx.record.index, ctx.query), { passQuery: ctx.passQuery, encryption: dashEncryption(ctx) }),
+      MPD,
+      () => [],
+    ),
   );
 
   app.on(['GET', 'HEAD'], '/v1/videos/:id/text/:file{[A-Za-z0-9_-]+\\.vtt}', async (c) => {

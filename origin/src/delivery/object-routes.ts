@@ -5,10 +5,14 @@
 // (@vought/manifest delivery-urls.ts). Segment-sized bodies are read whole (one ranged read;
 // concurrent misses of the same bytes share it) and kept in a memory budget; anything larger
 // streams from storage with back-pressure, so a 200 MB file costs a few chunks of memory per client.
+// Encrypted objects (a URL naming a scheme and key period) are encrypted once per fill: kept in the
+// same memory budget, shared between origins through Redis when configured, and then served like
+// any kept segment (content-keys.ts decides what a video's policy allows).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { countLookup } from '@vought/cache';
-import { type DeliveryResource, onDemandFile, parseDeliveryUrl, segmentOf, TOKEN_PARAMETER } from '@vought/manifest';
-import type { MediaTrack } from '@vought/media';
+import { videoSurrogateKey } from '@vought/bus';
+import { type Cache, countLookup } from '@vought/cache';
+import { type DeliveryResource, type ObjectEncryption, onDemandFile, parseDeliveryUrl, segmentOf, TOKEN_PARAMETER } from '@vought/manifest';
+import { encryptAes128Segment, encryptInit, encryptSegment, fragmentIv, type MediaTrack } from '@vought/media';
 import type { Logger, ServiceMetrics } from '@vought/observability';
 import type { ObjectStore } from '@vought/storage';
 import { videoKeys } from '@vought/storage';
@@ -17,6 +21,7 @@ import { ApiError } from '../http/api-error.ts';
 import { errorBody } from '../http/error-responses.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { type BytePlan, planBytes, planHeaders } from './byte-response.ts';
+import { aesIv, type ContentKeys } from './content-keys.ts';
 import type { DeliveryIndex, DeliveryRecord } from './delivery-index.ts';
 import type { PlaybackAccess } from './playback-access.ts';
 import type { VideoGenerations } from './video-generations.ts';
@@ -75,6 +80,9 @@ export interface ObjectRoutesOptions {
   generations: VideoGenerations;
   /** Byte budget of kept segment bytes. */
   memoryBytes: number;
+  keys: ContentKeys;
+  /** Where origins share encrypted bytes (Redis), when configured. */
+  shared?: Pick<Cache, 'get' | 'set'> | undefined;
   metrics: Pick<ServiceMetrics, 'httpDuration' | 'responseBytes'>;
   logger: Logger;
 }
@@ -99,6 +107,8 @@ export class ObjectRoutes {
   private readonly kept: LRUCache<string, Buffer>;
   /** Reads in progress, so concurrent misses of the same bytes make one storage read. */
   private readonly reading = new Map<string, SharedRead>();
+  /** Encryptions in progress, so concurrent misses of one encrypted object encrypt it once. */
+  private readonly encrypting = new Map<string, Promise<Buffer>>();
   private readonly pool: BufferPool;
   /** Bodies above this are not kept, so one object cannot push out many. */
   private readonly keepLimit: number;
@@ -150,7 +160,10 @@ export class ObjectRoutes {
     const record = index.peek(videoId) ?? (await index.get(videoId));
     const queryToken = query.includes(TOKEN_PARAMETER) ? new URLSearchParams(query).get(TOKEN_PARAMETER) : null;
     await access.check(record, req.headers.authorization, queryToken);
-    const object = this.objectOf(record, resource);
+    const encryption = resource.kind === 'init' || resource.kind === 'segment' ? resource.encryption : undefined;
+    this.options.keys.checkObject(record, encryption, resource.kind);
+    const clear = this.objectOf(record, resource);
+    const object = encryption ? await this.encrypted(record, resource, clear, encryption) : clear;
     const plan = planBytes(
       { method: req.method ?? 'GET', range: req.headers.range, ifNoneMatch: req.headers['if-none-match'] },
       object.size,
@@ -236,6 +249,78 @@ export class ObjectRoutes {
   }
 
   /**
+   * The encrypted object: kept bytes, an encryption in progress, the bytes another origin shared
+   * through Redis, or one storage read encrypted here. Kept only while the video's delivery is
+   * unchanged, like clear bytes; its ETag names the scheme and key period.
+   */
+  private async encrypted(
+    record: DeliveryRecord,
+    resource: Extract<DeliveryResource, { kind: ObjectKind }>,
+    clear: ObjectBody,
+    encryption: ObjectEncryption,
+  ): Promise<ObjectBody> {
+    const piece = clear.pieces[0];
+    const track = 'trackId' in resource ? record.tracks.get(resource.trackId) : undefined;
+    if (!piece || !('key' in piece) || !track || (resource.kind !== 'init' && resource.kind !== 'segment'))
+      throw new Error('only init and media segments are encrypted');
+    const { keys } = this.options;
+    keys.checkPeriod(record, track, encryption.period);
+    const name = `${encryption.scheme}-k${encryption.period}`;
+    const id = `${record.video.id}/${record.version}/${name}/${piece.key}:${piece.offset}:${piece.size}`;
+    const etag = `${clear.etag.slice(0, -1)}-${name}"`;
+    const hit = this.kept.get(id);
+    countLookup('segments', hit !== undefined);
+    if (hit) return { ...clear, etag, size: hit.length, pieces: [{ at: 0, size: hit.length, bytes: hit }], keep: false };
+    let pending = this.encrypting.get(id);
+    if (!pending) {
+      const generation = record.generation;
+      pending = this.encrypt(record, resource, track, piece, encryption, `enc:${id}`).finally(() => {
+        if (this.encrypting.get(id) === pending) this.encrypting.delete(id);
+      });
+      this.encrypting.set(id, pending);
+      pending.then(
+        (bytes) => {
+          if (bytes.length <= this.keepLimit && this.options.generations.isCurrent(record.video.id, generation)) this.kept.set(id, bytes);
+        },
+        () => undefined,
+      );
+    }
+    const bytes = await pending;
+    return { ...clear, etag, size: bytes.length, pieces: [{ at: 0, size: bytes.length, bytes }], keep: false };
+  }
+
+  private async encrypt(
+    record: DeliveryRecord,
+    resource: Extract<DeliveryResource, { kind: 'init' | 'segment' }>,
+    track: MediaTrack,
+    piece: Piece & { key: string; offset: number },
+    { scheme, period }: ObjectEncryption,
+    sharedKey: string,
+  ): Promise<Buffer> {
+    const { shared, keys, store } = this.options;
+    const remote = shared ? await shared.get(sharedKey).catch(() => undefined) : undefined;
+    if (remote) return remote;
+    const [clear, key] = await Promise.all([this.readPiece(piece, 0, piece.size), keys.keyFor(record.video.id, period)]);
+    let out: Uint8Array;
+    if (resource.kind === 'init') {
+      out = encryptInit(clear, { scheme: scheme === 'cbcs' ? 'cbcs' : 'cenc', kid: key.kid, constantIv: key.iv, pssh: key.pssh });
+    } else if (scheme === 'aes-128') {
+      out = encryptAes128Segment(clear, key.key, aesIv(key, track.id, resource.plan, resource.time));
+    } else {
+      const target = await keys.targetOf(`${record.version}/${track.id}`, () =>
+        store.read(videoKeys.file(record.video.id, track.file), track.init.offset, track.init.size),
+      );
+      out =
+        scheme === 'cenc'
+          ? encryptSegment(clear, { ...target, scheme, key: key.key, iv: fragmentIv(key.iv, track.id, resource.time) })
+          : encryptSegment(clear, { ...target, scheme, key: key.key, constantIv: key.iv });
+    }
+    const bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    if (shared) void shared.set(sharedKey, bytes, { tags: [videoSurrogateKey(record.video.id)], ttlSeconds: 3600 }).catch(() => undefined);
+    return bytes;
+  }
+
+  /**
    * Sends the whole body from memory: kept bytes, a read in progress, or one storage read. Returns
    * the function to call when the response is over (with whether it finished), which gives a
    * pooled buffer back once no response uses it.
@@ -243,6 +328,10 @@ export class ObjectRoutes {
   private async whole(record: DeliveryRecord, object: ObjectBody, send: (body: Buffer) => void): Promise<(finished: boolean) => void> {
     const none = () => undefined;
     const only = object.pieces.length === 1 ? object.pieces[0] : undefined;
+    if (only && 'bytes' in only && only.at === 0 && only.size === object.size) {
+      send(Buffer.isBuffer(only.bytes) ? only.bytes : Buffer.from(only.bytes));
+      return none;
+    }
     if (!only || !('key' in only)) {
       send(Buffer.concat(await Promise.all(object.pieces.map((p) => this.readPiece(p, 0, p.size)))));
       return none;

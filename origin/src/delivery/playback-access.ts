@@ -35,9 +35,37 @@ export class PlaybackAccess {
     return `${TOKEN_PARAMETER}=${encodeURIComponent(token ?? '')}`;
   }
 
-  /** Headers every delivery response of the record carries, whatever its body. */
-  headers(record: DeliveryRecord, kind: 'object' | 'manifest', contentType: string, etag: string): Record<string, string> {
-    const isPrivate = record.video.visibility === 'private';
+  /**
+   * Keys and licences need a playback token bound to the video whatever its visibility: resolves
+   * with the verified token, throws AuthError (401) without a valid one.
+   */
+  async requireToken(record: DeliveryRecord, authorization: string | undefined, queryToken: string | null | undefined): Promise<string> {
+    const token = playbackTokenOf(authorization, queryToken);
+    await this.verifier.verify(token, record.video.id);
+    return token ?? '';
+  }
+
+  /**
+   * The query an encrypted manifest writes into its key URIs: the token the manifest was asked with
+   * (verified), or empty when it came without one (the player must then send one with each key request).
+   */
+  async keyQuery(record: DeliveryRecord, authorization: string | undefined, queryToken: string | null | undefined): Promise<string> {
+    if (playbackTokenOf(authorization, queryToken) === undefined) return '';
+    return `${TOKEN_PARAMETER}=${encodeURIComponent(await this.requireToken(record, authorization, queryToken))}`;
+  }
+
+  /**
+   * Headers every delivery response of the record carries, whatever its body. A manifest that
+   * `embedsToken` (an encrypted one whose key URIs carry the asker's token) is private to its asker.
+   */
+  headers(
+    record: DeliveryRecord,
+    kind: 'object' | 'manifest',
+    contentType: string,
+    etag: string,
+    embedsToken = false,
+  ): Record<string, string> {
+    const isPrivate = record.video.visibility === 'private' || (kind === 'manifest' && embedsToken);
     const headers: Record<string, string> = {
       'content-type': contentType,
       etag,

@@ -44,6 +44,9 @@ describe('loadConfig', () => {
     [{ VOUGHT_S3_ACCESS_KEY: 'k' }, 'VOUGHT_S3_SECRET_KEY'],
     [{ VOUGHT_EDGE_UPSTREAM: 'origin:8080' }, 'VOUGHT_EDGE_UPSTREAM'],
     [{ VOUGHT_LOG_LEVEL: 'loud' }, 'VOUGHT_LOG_LEVEL'],
+    [{ VOUGHT_KEY_SECRET: 'c0ffee' }, 'VOUGHT_KEY_SECRET'],
+    [{ VOUGHT_KEY_ROTATION: '-1' }, 'VOUGHT_KEY_ROTATION'],
+    [{ VOUGHT_KEY_CPIX_URL: 'https://kms.example/cpix' }, 'VOUGHT_KEY_CPIX_URL'],
   ])('refuses %o naming %s in one line', (env, variable) => {
     let caught: unknown;
     try {
@@ -55,6 +58,15 @@ describe('loadConfig', () => {
     expect((caught as ConfigError).variable).toBe(variable);
     expect((caught as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
     expect((caught as ConfigError).message).not.toContain('\n');
+  });
+
+  it('reads the content-key settings, and never echoes a secret it refuses', () => {
+    const config = loadConfig({ VOUGHT_KEY_SECRET: '00112233445566778899aabbccddeeff', VOUGHT_KEY_ROTATION: '30' });
+    expect(Buffer.from(config.contentKeys.secret ?? []).toString('hex')).toBe('00112233445566778899aabbccddeeff');
+    expect(config.contentKeys.rotationSegments).toBe(30);
+    expect(loadConfig({}).contentKeys).toEqual({ secret: undefined, rotationSegments: 0, cpixUrl: undefined });
+    expect(() => loadConfig({ VOUGHT_KEY_SECRET: 'my-very-secret-words' })).toThrow(/20 characters, not shown/);
+    expect(() => loadConfig({ VOUGHT_KEY_SECRET: 'my-very-secret-words' })).not.toThrow(/very-secret/);
   });
 
   it('parses sizes in binary units', () => {

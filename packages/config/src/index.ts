@@ -65,7 +65,7 @@ export const variables = {
   VOUGHT_PUBLIC_URL: {
     schema: url(['http:', 'https:']).optional(),
     default: undefined,
-    doc: 'public base URL of the origin (used in printed links and upload locations)',
+    doc: 'public base URL of the origin (used in printed links, upload locations and the ClearKey licence URL in encrypted MPDs)',
   },
   VOUGHT_TRUSTED_PROXIES: {
     schema: z
@@ -148,6 +148,27 @@ export const variables = {
     doc: "the console's OIDC client id (public client, authorization code + PKCE; unset: sign in by pasting a token)",
   },
   VOUGHT_ROLES_CLAIM: { schema: z.string().min(1), default: 'roles', doc: 'claim path holding roles, e.g. `realm_access.roles`' },
+  VOUGHT_KEY_SECRET: {
+    schema: z
+      .string()
+      .refine((v) => /^(?:[0-9a-fA-F]{2}){16,}$/.test(v), { message: 'must be at least 16 bytes written in hex (32+ hex digits)' })
+      .optional(),
+    default: undefined,
+    doc: 'master secret (hex, 16+ bytes) from which every origin derives the content keys of encryption just in time (unset: derived from the generated `keys.json` in the data dir)',
+  },
+  VOUGHT_KEY_ROTATION: {
+    schema: z.coerce.number().int().min(0).max(1_000_000),
+    default: '0',
+    doc: "segments per key period for encrypted delivery (0: one key per video); a video's encryption policy may set its own",
+  },
+  VOUGHT_KEY_CPIX_URL: {
+    schema: z
+      .string()
+      .refine((v) => v.includes('{videoId}') && /^https?:\/\//.test(v), { message: 'must be an http(s) URL containing {videoId}' })
+      .optional(),
+    default: undefined,
+    doc: "a key server's CPIX document per video, e.g. `https://kms.example/cpix/{videoId}` (unset: keys derived from VOUGHT_KEY_SECRET)",
+  },
   VOUGHT_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
@@ -209,6 +230,8 @@ export interface Config {
     keyDir: string;
   };
   log: { level: Raw['VOUGHT_LOG_LEVEL'] };
+  /** Encryption just in time: where content keys come from, and the default key rotation. */
+  contentKeys: { secret: Uint8Array | undefined; rotationSegments: number; cpixUrl: string | undefined };
   origin: { workers: number };
   otel: { endpoint: string | undefined; serviceName: string | undefined };
 }
@@ -236,7 +259,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const parsed = (spec.schema as z.ZodType).safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ConfigError(name, `${issue?.message ?? 'invalid value'} (got ${JSON.stringify(given)})`);
+      // a secret's value is never echoed into logs, not even a malformed one
+      const got = /SECRET/.test(name) ? `${given?.length ?? 0} characters, not shown` : JSON.stringify(given);
+      throw new ConfigError(name, `${issue?.message ?? 'invalid value'} (got ${got})`);
     }
     raw[name] = parsed.data;
   }
@@ -297,6 +322,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keyDir: path.join(dataDir, 'keys'),
     },
     log: { level: r.VOUGHT_LOG_LEVEL },
+    contentKeys: {
+      secret: r.VOUGHT_KEY_SECRET ? Uint8Array.from(Buffer.from(r.VOUGHT_KEY_SECRET, 'hex')) : undefined,
+      rotationSegments: r.VOUGHT_KEY_ROTATION,
+      cpixUrl: r.VOUGHT_KEY_CPIX_URL,
+    },
     origin: { workers: r.VOUGHT_WORKERS },
     otel: { endpoint: r.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: r.OTEL_SERVICE_NAME },
   };

@@ -5,6 +5,7 @@ import type { BusErrorCode } from '@vought/bus';
 import type { CacheErrorCode } from '@vought/cache';
 import type { CatalogErrorCode } from '@vought/catalog';
 import type { ConfigErrorCode } from '@vought/config';
+import type { KeyErrorCode } from '@vought/keys';
 import type { ManifestErrorCode } from '@vought/manifest';
 import type { MediaErrorCode } from '@vought/media';
 import type { StorageErrorCode } from '@vought/storage';
@@ -18,7 +19,8 @@ export type ApiErrorCode =
   | 'http.unsupported_media_type'
   | 'http.rate_limited'
   | 'video.not_ready'
-  | 'video.gone';
+  | 'video.gone'
+  | 'video.encryption_required';
 
 /** The origin's tus route (checksum extension) and webhook registration. */
 export type UploadErrorCode = 'upload.checksum_mismatch';
@@ -41,6 +43,7 @@ export type AllErrorCodes =
   | CacheErrorCode
   | CatalogErrorCode
   | ConfigErrorCode
+  | KeyErrorCode
   | ManifestErrorCode
   | MediaErrorCode
   | StorageErrorCode;

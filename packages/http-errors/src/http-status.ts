@@ -15,6 +15,8 @@ const statusByCode: Record<AllErrorCodes, ContentfulStatusCode> = {
   'http.internal': 500,
   'video.not_ready': 409,
   'video.gone': 410,
+  // the video's encryption policy refuses clear delivery or the scheme asked for
+  'video.encryption_required': 403,
   // tus checksum extension: 460 Checksum Mismatch.
   'upload.checksum_mismatch': 460 as ContentfulStatusCode,
   'webhook.target_refused': 400,
@@ -52,6 +54,11 @@ const statusByCode: Record<AllErrorCodes, ContentfulStatusCode> = {
   'auth.invalid_argument': 400,
   'auth.misconfigured': 500,
   'config.invalid': 500,
+  // keys.not_found: the key provider has no key for that key period (a URL naming a period that does not exist);
+  // keys.invalid / keys.unsupported while serving: a secret or CPIX document the server was given is wrong
+  'keys.not_found': 404,
+  'keys.invalid': 500,
+  'keys.unsupported': 500,
 };
 
 /** Codes whose detail may be shown to clients (the rest could name internal keys or hosts). */
@@ -62,6 +69,7 @@ const publicDetail = new Set<string>([
   'catalog.invalid',
   'video.not_ready',
   'catalog.conflict',
+  'video.encryption_required',
 ]);
 
 interface Coded {
