@@ -1,4 +1,5 @@
 // The edge in front of a real origin serving a real encoded video.
+import { loadDevKeys, signPlaybackToken } from '@vought/auth';
 import { skipUnlessFfmpeg } from '@vought/media/test/ffmpeg-fixtures';
 import { createLogger } from '@vought/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,49 @@ describe.skipIf(!hasFfmpeg)('edge in front of a real origin', { timeout: 120_000
     expect(Buffer.from(await range.arrayBuffer())).toEqual(body.subarray(100, 200));
     expect((await fetch(url, { headers: { 'if-none-match': hit.headers.get('etag') as string } })).status).toBe(304);
     expect(await originSegmentRequests(t)).toBe(before);
+  });
+
+  it('caches encrypted segments by path like clear ones, never keeps a manifest carrying a token, and passes keys and licences through', async () => {
+    const keys = await loadDevKeys(t.config.auth.keyDir);
+    const { token } = await signPlaybackToken(keys, { videoId: id, ttlSeconds: 300 });
+    const url = `${edge.url}/v1/videos/${id}/v240/cenc-k0/s4000/0.m4s`;
+    const miss = await fetch(`${url}?bust=1`);
+    expect(miss.headers.get('x-cache')).toBe('MISS');
+    const body = Buffer.from(await miss.arrayBuffer());
+    const before = await originSegmentRequests(t);
+    const hit = await fetch(url);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(Buffer.from(await hit.arrayBuffer()).equals(body)).toBe(true);
+    expect(body.equals(Buffer.from(await (await fetch(`${t.url}/v1/videos/${id}/v240/cenc-k0/s4000/0.m4s`)).arrayBuffer()))).toBe(true);
+    expect(await originSegmentRequests(t)).toBe(before + 1); // the direct fetch above, not the hit
+    // the same segment in another scheme is another object
+    expect((await fetch(`${edge.url}/v1/videos/${id}/v240/cbcs-k0/s4000/0.m4s`)).headers.get('x-cache')).toBe('MISS');
+    // a manifest whose key URIs carry the asker's token is never stored for the next asker
+    const manifest = `${edge.url}/v1/videos/${id}/dash/manifest.mpd?encryption=cenc&token=${token}`;
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(manifest);
+      expect(res.headers.get('x-cache')).not.toBe('HIT');
+      expect(await res.text()).toContain(`token=${token}`);
+    }
+    const anonymous = await (await fetch(`${edge.url}/v1/videos/${id}/dash/manifest.mpd?encryption=cenc`)).text();
+    expect(anonymous).not.toContain(token);
+    // keys: through to the origin every time, no-store, and refused without the token
+    for (let i = 0; i < 2; i++) {
+      const key = await fetch(`${edge.url}/v1/videos/${id}/keys/k0?token=${token}`);
+      expect(key.status).toBe(200);
+      expect(key.headers.get('x-cache')).toBe('PASS');
+      expect(key.headers.get('cache-control')).toBe('no-store');
+    }
+    expect((await fetch(`${edge.url}/v1/videos/${id}/keys/k0`)).status).toBe(401);
+    const kid = /cenc:default_KID="([0-9a-f-]{36})"/.exec(anonymous)?.[1]?.replace(/-/g, '') as string;
+    const licence = await fetch(`${edge.url}/v1/videos/${id}/keys/clearkey?token=${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kids: [Buffer.from(kid, 'hex').toString('base64url')] }),
+    });
+    expect(licence.status).toBe(200);
+    expect(licence.headers.get('x-cache')).toBe('PASS');
+    expect(((await licence.json()) as { keys: unknown[] }).keys).toHaveLength(1);
   });
 
   it('fills the whole object once on a range miss', async () => {

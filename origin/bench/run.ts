@@ -5,6 +5,9 @@
 //  - every segment of the video in rotation, same budget (target for both: ≥ 0.6 × nginx static);
 //  - one segment kept in memory (hot);
 //  - a 30 KB audio segment; a warm media playlist (nginx serving the same text as a file);
+//  - encryption just in time against clear delivery of the same segments, in the same run: cenc,
+//    cbcs and HLS AES-128 on the miss path (every request read from storage and encrypted; target
+//    ≥ 0.8 × clear), cenc in rotation, and a kept encrypted segment (hot);
 //  - CPU per request of each server, from /proc.
 // Source: 60 s of 1280x720 H.264 at 3 Mb/s with AAC, fragmented every 2 s like vought's encoder,
 // 4 s segments (about 1.5 MB). Process model, as deployed: the origin forks one worker per core
@@ -231,7 +234,7 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; o
     const miss = `http://127.0.0.1:${port}`;
     const hot = `http://127.0.0.1:${port + 1}`;
     const ngx = `http://127.0.0.1:${nginxPort}`;
-    const videoPath = (s: { time: number }) => `/v1/videos/${id}/v720/s4000/${s.time}.m4s`;
+    const videoPath = (s: { time: number }, enc = '') => `/v1/videos/${id}/v720/${enc ? `${enc}-k0/` : ''}s4000/${s.time}.m4s`;
     const audioPath = `/v1/videos/${id}/a-und/s4000/${aSeg.time}.m4s`;
     const playlistPath = `/v1/videos/${id}/hls/v720.m3u8`;
     for (const base of [miss, hot]) await waitFor(`${base}/v1/videos/${id}/hls/master.m3u8`);
@@ -242,12 +245,18 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; o
     if (!a.equals(b)) throw new Error('vought and nginx do not serve the same segment bytes');
 
     const pids = { miss: missOrigin.pid ?? 0, hot: hotOrigin.pid ?? 0, nginx: nginx.pid ?? 0 };
-    const rotation = sel.segments.map(videoPath);
+    const rotation = sel.segments.map((s) => videoPath(s));
     const rotationStatic = sel.segments.map((_, n) => `/v/${n}.m4s`);
     // warm the page cache and every worker
     await load(miss, rotation, pids.miss);
     await load(hot, [videoPath(one), audioPath, playlistPath], pids.hot);
     await load(ngx, rotationStatic, pids.nginx);
+    await load(
+      miss,
+      sel.segments.map((s) => videoPath(s, 'cenc')),
+      pids.miss,
+    );
+    await load(hot, [videoPath(one, 'cenc')], pids.hot);
 
     const r = {
       missOne: await load(miss, [videoPath(one)], pids.miss),
@@ -259,6 +268,16 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; o
       nginxAudio: await load(ngx, ['/audio.m4s'], pids.nginx),
       playlist: await load(hot, [playlistPath], pids.hot),
       nginxPlaylist: await load(ngx, ['/v720.m3u8'], pids.nginx),
+      cencOne: await load(miss, [videoPath(one, 'cenc')], pids.miss),
+      clearOne: await load(miss, [videoPath(one)], pids.miss),
+      cbcsOne: await load(miss, [videoPath(one, 'cbcs')], pids.miss),
+      aesOne: await load(miss, [videoPath(one, 'aes-128')], pids.miss),
+      cencRotation: await load(
+        miss,
+        sel.segments.map((s) => videoPath(s, 'cenc')),
+        pids.miss,
+      ),
+      cencHot: await load(hot, [videoPath(one, 'cenc')], pids.hot),
     };
     const ratio = (x: Result, y: Result) => (x.rps / y.rps).toFixed(2);
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -276,6 +295,14 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; o
       `                                   nginx  ${fmt(r.nginxAudio)}   ratio ${ratio(r.audio, r.nginxAudio)}`,
       `media playlist, warm               vought ${fmt(r.playlist)}`,
       `                                   nginx  ${fmt(r.nginxPlaylist)}   ratio ${ratio(r.playlist, r.nginxPlaylist)}`,
+      '',
+      'encryption just in time against clear delivery of the same segment, same origin, measured in the same run:',
+      `clear segment, miss                vought ${fmt(r.clearOne)}`,
+      `cenc segment, miss                 vought ${fmt(r.cencOne)}   ratio ${ratio(r.cencOne, r.clearOne)}  (target ≥ 0.8)`,
+      `cbcs segment, miss                 vought ${fmt(r.cbcsOne)}   ratio ${ratio(r.cbcsOne, r.clearOne)}  (target ≥ 0.8)`,
+      `AES-128 segment, miss              vought ${fmt(r.aesOne)}   ratio ${ratio(r.aesOne, r.clearOne)}  (target ≥ 0.8)`,
+      `cenc, all segments in rotation     vought ${fmt(r.cencRotation)}   ratio ${ratio(r.cencRotation, r.missRotation)}  (against clear rotation)`,
+      `cenc segment, hot (kept)           vought ${fmt(r.cencHot)}   ratio ${ratio(r.cencHot, r.hotOne)}  (against clear hot)`,
       `(whole run ${((Date.now() - started) / 1000).toFixed(0)} s)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

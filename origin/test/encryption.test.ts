@@ -5,9 +5,14 @@
 // manifests stay consistent, the video's policy is enforced, and keys need a playback token.
 import { spawn } from 'node:child_process';
 import { createDecipheriv } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path_ from 'node:path';
 import { loadDevKeys, signPlaybackToken } from '@vought/auth';
 import { parseDeliveryUrl, segmentOf } from '@vought/manifest';
-import { decryptSegment, parseMediaIndex, parseTencBox, segmentTargetOf } from '@vought/media';
+import { decryptSegment, parseMediaIndex, parseTencBox, segmentTargetOf, writePssh } from '@vought/media';
+import { skipUnlessServer } from '@vought/observability/test/required-services';
 import { videoKeys } from '@vought/storage';
 import { Parser as M3u8Parser } from 'm3u8-parser';
 import { parse as parseMpd } from 'mpd-parser';
@@ -389,5 +394,120 @@ describe.skipIf(!ffmpeg)('encryption just in time', { timeout: 180_000 }, () => 
     expect(range.status).toBe(206);
     expect(Buffer.from(await range.arrayBuffer()).equals(body.subarray(10, 20))).toBe(true);
     expect((await fetch(url, { headers: { 'if-none-match': first.headers.get('etag') as string } })).status).toBe(304);
+  });
+});
+
+const WIDEVINE = 'edef8ba9-79d6-4ace-a3c8-27dcd51d21ed';
+const KID0 = '6c5f5206-7d98-4808-84d8-94f419458a09';
+const KID1 = '1a1b1c1d-2a2b-3c3d-4e4f-5a5b5c5d5e5f';
+const key0 = Buffer.from(Array.from({ length: 16 }, (_, i) => i));
+const key1 = Buffer.from(Array.from({ length: 16 }, (_, i) => 100 + i));
+
+/** A key server's CPIX 2.3 answer: two keys for key periods 0 and 1, Widevine signalling for both. */
+function cpixDocument(): string {
+  const pssh = (kid: string) =>
+    Buffer.from(
+      writePssh({
+        systemId: Buffer.from(WIDEVINE.replace(/-/g, ''), 'hex'),
+        kids: [Buffer.from(kid.replace(/-/g, ''), 'hex')],
+        data: Uint8Array.of(0x12, 0x10),
+      }),
+    ).toString('base64');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<cpix:CPIX xmlns:cpix="urn:dashif:org:cpix" xmlns:pskc="urn:ietf:params:xml:ns:keyprov:pskc" version="2.3">
+  <cpix:ContentKeyList>
+    <cpix:ContentKey kid="${KID0}"><cpix:Data><pskc:Secret><pskc:PlainValue>${key0.toString('base64')}</pskc:PlainValue></pskc:Secret></cpix:Data></cpix:ContentKey>
+    <cpix:ContentKey kid="${KID1}"><cpix:Data><pskc:Secret><pskc:PlainValue>${key1.toString('base64')}</pskc:PlainValue></pskc:Secret></cpix:Data></cpix:ContentKey>
+  </cpix:ContentKeyList>
+  <cpix:DRMSystemList>
+    <cpix:DRMSystem kid="${KID0}" systemId="${WIDEVINE}"><cpix:PSSH>${pssh(KID0)}</cpix:PSSH></cpix:DRMSystem>
+    <cpix:DRMSystem kid="${KID1}" systemId="${WIDEVINE}"><cpix:PSSH>${pssh(KID1)}</cpix:PSSH></cpix:DRMSystem>
+  </cpix:DRMSystemList>
+  <cpix:ContentKeyPeriodList><cpix:ContentKeyPeriod id="p0" index="0"/><cpix:ContentKeyPeriod id="p1" index="1"/></cpix:ContentKeyPeriodList>
+  <cpix:ContentKeyUsageRuleList>
+    <cpix:ContentKeyUsageRule kid="${KID0}"><cpix:KeyPeriodFilter periodId="p0"/></cpix:ContentKeyUsageRule>
+    <cpix:ContentKeyUsageRule kid="${KID1}"><cpix:KeyPeriodFilter periodId="p1"/></cpix:ContentKeyUsageRule>
+  </cpix:ContentKeyUsageRuleList>
+</cpix:CPIX>`;
+}
+
+const noRedis = await skipUnlessServer(6379, 'Redis', 'shared encrypted-bytes tests');
+
+describe.skipIf(!ffmpeg || noRedis)('keys from a CPIX key server, encrypted bytes shared through Redis', { timeout: 180_000 }, () => {
+  let keyServer: http.Server;
+  const asked: string[] = [];
+  let a: TestOrigin;
+  let b: TestOrigin;
+  let id: string;
+  let token: string;
+
+  beforeAll(async () => {
+    keyServer = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      if (!req.url?.startsWith('/cpix/known-')) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(cpixDocument());
+    });
+    await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
+    const env = {
+      VOUGHT_KEY_CPIX_URL: `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/cpix/{videoId}`,
+      VOUGHT_KEY_ROTATION: '2',
+      VOUGHT_REDIS_URL: 'redis://127.0.0.1:6379',
+    };
+    a = await startTestOrigin(env);
+    b = await startTestOrigin(env, a.dataDir);
+    id = `known-${Date.now().toString(36)}`;
+    await makeReadyVideo(a, { seconds: 12, id });
+    token = (await signPlaybackToken(await loadDevKeys(a.config.auth.keyDir), { videoId: id, ttlSeconds: 600 })).token;
+  }, 180_000);
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await new Promise<void>((resolve) => keyServer?.close(() => resolve()));
+  });
+
+  it("signals the key server's KIDs and DRM pssh per key period, and its keys decrypt the segments", async () => {
+    const mpdUrl = `${a.url}/v1/videos/${id}/dash/manifest.mpd?encryption=cenc&token=${token}`;
+    const mpd = await (await fetch(mpdUrl)).text();
+    expect(asked.some((u) => u === `/cpix/${id}`)).toBe(true);
+    expect(mpd.match(/<Period /g)).toHaveLength(2); // 3 segments of 4 s, rotation every 2
+    expect(mpd).toContain(`cenc:default_KID="${KID0}"`);
+    expect(mpd).toContain(`cenc:default_KID="${KID1}"`);
+    expect(mpd).toContain(`schemeIdUri="urn:uuid:${WIDEVINE}"`);
+    const { periods } = dashSegments(mpd, mpdUrl, 'v240');
+    for (const [i, period] of periods.entries()) {
+      const key = i === 0 ? key0 : key1;
+      expect(await bytes(`${a.url}/v1/videos/${id}/keys/k${i}?token=${token}`)).toEqual(key);
+      const init = await bytes(period.init);
+      for (const url of period.media) {
+        const decrypted = decryptSegment(await bytes(url), { ...segmentTargetOf(init), scheme: 'cenc', key });
+        expect(Buffer.from(decrypted).equals(await storedBytes(a, url))).toBe(true);
+      }
+    }
+    expect((await fetch(`${a.url}/v1/videos/${id}/keys/k2?token=${token}`)).status).toBe(404);
+  });
+
+  it('a video the key server does not know: 404 with a JSON reason, nothing served clear', async () => {
+    const other = await makeReadyVideo(a, { seconds: 4 });
+    const res = await fetch(`${a.url}/v1/videos/${other}/v240/cenc-k0/s4000/0.m4s`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('keys.not_found');
+  });
+
+  it('another origin serves the encrypted bytes one origin made, from Redis, without storage', async () => {
+    const path = `/v1/videos/${id}/v240/cbcs-k1/s4000/122880.m4s`;
+    const made = await bytes(`${a.url}${path}`);
+    const index = parseMediaIndex(await a.adapters.store.readAll(videoKeys.index(id)));
+    const file = path_.join(a.dataDir, 'objects', videoKeys.file(id, index.tracks.find((x) => x.id === 'v240')?.file as string));
+    await fs.rename(file, `${file}.away`);
+    try {
+      await new Promise((r) => setTimeout(r, 50)); // the Redis write is not awaited by the response
+      expect((await bytes(`${b.url}${path}`)).equals(made)).toBe(true);
+      expect((await fetch(`${b.url}/v1/videos/${id}/v240/cbcs-k0/s4000/0.m4s`)).status).toBeGreaterThanOrEqual(400); // not in Redis: needs storage
+    } finally {
+      await fs.rename(`${file}.away`, file);
+    }
   });
 });

@@ -73,9 +73,9 @@ export function sourceFile(seconds: number): Promise<Buffer> {
 /** Creates, stores, encodes and readies a video through the real encoder; returns its id. */
 export async function makeReadyVideo(
   t: TestOrigin,
-  options: { seconds?: number; visibility?: Visibility; owner?: string; title?: string } = {},
+  options: { seconds?: number; visibility?: Visibility; owner?: string; title?: string; id?: string } = {},
 ): Promise<string> {
-  const id = `f${randomBytes(5).toString('hex')}`;
+  const id = options.id ?? `f${randomBytes(5).toString('hex')}`;
   const { catalog, store } = t.adapters;
   await catalog.createVideo({
     id,
