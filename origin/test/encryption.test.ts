@@ -511,3 +511,30 @@ describe.skipIf(!ffmpeg || noRedis)('keys from a CPIX key server, encrypted byte
     }
   });
 });
+
+describe.skipIf(!ffmpeg)('keys delivered by a DRM only (VOUGHT_KEY_CLEARKEY=false)', { timeout: 120_000 }, () => {
+  let t: TestOrigin;
+  let id: string;
+  beforeAll(async () => {
+    t = await startTestOrigin({ VOUGHT_KEY_CLEARKEY: 'false' });
+    id = await makeReadyVideo(t, { seconds: 4 });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('never hands a key out: no key routes, no ClearKey in the MPD, no HLS scheme that needs a key URI', async () => {
+    const base = `${t.url}/v1/videos/${id}`;
+    const { token } = await signPlaybackToken(await loadDevKeys(t.config.auth.keyDir), { videoId: id, ttlSeconds: 60 });
+    const mpd = await (await fetch(`${base}/dash/manifest.mpd?encryption=cenc&token=${token}`)).text();
+    expect(mpd).toContain('value="cenc" cenc:default_KID=');
+    expect(mpd).not.toContain('e2719d58-a985-b3c9-781a-b030af78d30e'); // the ClearKey system
+    expect(mpd).not.toContain('Laurl');
+    expect((await fetch(`${base}/keys/k0?token=${token}`)).status).toBe(404);
+    expect((await fetch(`${base}/keys/clearkey?token=${token}`, { method: 'POST', body: '{"kids":[]}' })).status).toBe(404);
+    const hls = await fetch(`${base}/hls/master.m3u8?encryption=aes-128`);
+    expect(hls.status).toBe(400);
+    expect(((await hls.json()) as { error: { message: string } }).error.message).toMatch(/needs key URIs/);
+    expect((await fetch(`${base}/v240/cenc-k0/s4000/0.m4s`)).status).toBe(200);
+  });
+});

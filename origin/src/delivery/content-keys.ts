@@ -68,15 +68,17 @@ export class ContentKeys {
     private readonly provider: KeyProvider,
     /** Segments per key period when the video's policy sets none (0: no rotation). */
     private readonly defaultRotation: number,
+    /** Whether vought hands keys to token holders (key URIs, ClearKey licences), or a DRM's licence server does. */
+    readonly clearKey = true,
   ) {}
 
   static fromConfig(config: Config, devKeys: DevKeys): ContentKeys {
-    const { secret, rotationSegments, cpixUrl } = config.contentKeys;
-    if (cpixUrl) return new ContentKeys(new CpixKeyProvider(cpixLoader(cpixUrl)), rotationSegments);
+    const { secret, rotationSegments, cpixUrl, clearKey } = config.contentKeys;
+    if (cpixUrl) return new ContentKeys(new CpixKeyProvider(cpixLoader(cpixUrl)), rotationSegments, clearKey);
     // By default the master secret is derived from the generated dev keys (a separate HKDF label,
     // so it reveals nothing of them): origins that share keys.json agree without another secret.
     const master = secret ?? new Uint8Array(hkdfSync('sha256', devKeys.devSecret, 'vought/content-keys/v1', 'vought/master-secret', 32));
-    return new ContentKeys(new DerivedKeyProvider(master), rotationSegments);
+    return new ContentKeys(new DerivedKeyProvider(master), rotationSegments, clearKey);
   }
 
   /** Segments per key period for a video (Infinity: one key for the whole video). */
@@ -111,13 +113,23 @@ export class ContentKeys {
           parameter: 'encryption',
         },
       );
+    // HLS keys are fetched from their key URI: without key delivery, only a DRM can play them
+    const usable = (s: EncryptionScheme) => allowed.includes(s) && (this.clearKey || format === 'dash');
+    if (asked !== undefined && !usable(asked))
+      throw new ManifestError(
+        'manifest.invalid_query',
+        `encryption: ${asked} needs key URIs, which this origin does not serve (VOUGHT_KEY_CLEARKEY=false)`,
+        {
+          parameter: 'encryption',
+        },
+      );
     if (!policy) return asked;
     if (asked !== undefined) {
       if (!policy.schemes.includes(asked)) throw refused(record, `${asked} is not among them`);
       return asked;
     }
-    const scheme = policy.schemes.find((s) => allowed.includes(s));
-    if (!scheme) throw refused(record, `none of them is for ${format.toUpperCase()}`);
+    const scheme = policy.schemes.find(usable);
+    if (!scheme) throw refused(record, `none of them is for ${format.toUpperCase()}${this.clearKey ? '' : ' without key URIs'}`);
     return scheme;
   }
 
@@ -155,7 +167,7 @@ export class ContentKeys {
       kid: (period) => at(period).kid,
       pssh: (period) => at(period).pssh,
       aesIv: (period, trackId, plan, time) => aesIv(at(period), trackId, plan, time),
-      licenceUrl,
+      licenceUrl: this.clearKey ? licenceUrl : undefined,
       keyQuery,
     };
   }

@@ -169,6 +169,11 @@ export const variables = {
     default: undefined,
     doc: "a key server's CPIX document per video, e.g. `https://kms.example/cpix/{videoId}` (unset: keys derived from VOUGHT_KEY_SECRET)",
   },
+  VOUGHT_KEY_CLEARKEY: {
+    schema: bool,
+    default: 'true',
+    doc: 'hand content keys to playback-token holders (HLS key URIs, W3C ClearKey licences); `false` when a DRM licence server delivers the keys of a CPIX key server, so vought never serves them (HLS AES-128 and SAMPLE-AES then cannot be offered)',
+  },
   VOUGHT_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
@@ -231,7 +236,7 @@ export interface Config {
   };
   log: { level: Raw['VOUGHT_LOG_LEVEL'] };
   /** Encryption just in time: where content keys come from, and the default key rotation. */
-  contentKeys: { secret: Uint8Array | undefined; rotationSegments: number; cpixUrl: string | undefined };
+  contentKeys: { secret: Uint8Array | undefined; rotationSegments: number; cpixUrl: string | undefined; clearKey: boolean };
   origin: { workers: number };
   otel: { endpoint: string | undefined; serviceName: string | undefined };
 }
@@ -326,6 +331,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       secret: r.VOUGHT_KEY_SECRET ? Uint8Array.from(Buffer.from(r.VOUGHT_KEY_SECRET, 'hex')) : undefined,
       rotationSegments: r.VOUGHT_KEY_ROTATION,
       cpixUrl: r.VOUGHT_KEY_CPIX_URL,
+      clearKey: r.VOUGHT_KEY_CLEARKEY,
     },
     origin: { workers: r.VOUGHT_WORKERS },
     otel: { endpoint: r.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: r.OTEL_SERVICE_NAME },

@@ -81,11 +81,11 @@ function segmentTemplate(sel: SelectedTrack, options: DashOptions, encryption?: 
  * per pssh box the key provider gives (the W3C common box, Widevine, PlayReady...).
  */
 function contentProtection(scheme: 'cenc' | 'cbcs', keys: ManifestKeys, period: number): string {
-  const laurl = `<dashif:Laurl>${esc(withQuery(keys.licenceUrl, keys.keyQuery))}</dashif:Laurl>`;
+  const laurl = keys.licenceUrl ? `<dashif:Laurl>${esc(withQuery(keys.licenceUrl, keys.keyQuery))}</dashif:Laurl>` : '';
   const out = [
     `<ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="${scheme}" cenc:default_KID="${uuid(keys.kid(period))}"/>`,
-    `<ContentProtection schemeIdUri="urn:uuid:${CLEARKEY_SYSTEM}" value="ClearKey1.0">${laurl}</ContentProtection>`,
   ];
+  if (laurl) out.push(`<ContentProtection schemeIdUri="urn:uuid:${CLEARKEY_SYSTEM}" value="ClearKey1.0">${laurl}</ContentProtection>`);
   for (const box of keys.pssh(period)) {
     const system = psshSystemId(box);
     const extra = system === COMMON_SYSTEM ? laurl : '';

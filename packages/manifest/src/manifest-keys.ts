@@ -12,8 +12,8 @@ export interface ManifestKeys {
   pssh(period: number): Uint8Array[];
   /** HLS AES-128: the 16-byte IV of the segment of `trackId` cut by `plan` at `time`. */
   aesIv(period: number, trackId: string, plan: SegmentPlan, time: number): Uint8Array;
-  /** Absolute URL of the W3C ClearKey licence (DASH dashif:Laurl), without query. */
-  licenceUrl: string;
+  /** Absolute URL of the W3C ClearKey licence (DASH dashif:Laurl), without query; undefined when keys go only to a DRM's licence server. */
+  licenceUrl: string | undefined;
   /** Query for key URIs and the licence URL (`token=...`), empty for none. */
   keyQuery: string;
 }
