@@ -444,6 +444,10 @@ describe.skipIf(!ffmpeg || noRedis)('keys from a CPIX key server, encrypted byte
   beforeAll(async () => {
     keyServer = http.createServer((req, res) => {
       asked.push(req.url ?? '');
+      if (req.url?.startsWith('/cpix/broken-')) {
+        res.writeHead(502).end();
+        return;
+      }
       if (!req.url?.startsWith('/cpix/known-')) {
         res.writeHead(404).end();
         return;
@@ -489,11 +493,17 @@ describe.skipIf(!ffmpeg || noRedis)('keys from a CPIX key server, encrypted byte
     expect((await fetch(`${a.url}/v1/videos/${id}/keys/k2?token=${token}`)).status).toBe(404);
   });
 
-  it('a video the key server does not know: 404 with a JSON reason, nothing served clear', async () => {
+  it('a video the key server does not know: 404 with a JSON reason; a failing key server: 503', async () => {
     const other = await makeReadyVideo(a, { seconds: 4 });
     const res = await fetch(`${a.url}/v1/videos/${other}/v240/cenc-k0/s4000/0.m4s`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('keys.not_found');
+    // a key server that fails: 503 with Retry-After, so players and edges retry
+    const broken = await makeReadyVideo(a, { seconds: 4, id: `broken-${Date.now().toString(36)}` });
+    const down = await fetch(`${a.url}/v1/videos/${broken}/dash/manifest.mpd?encryption=cenc`);
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
+    expect(((await down.json()) as { error: { code: string } }).error.code).toBe('keys.unavailable');
   });
 
   it('another origin serves the encrypted bytes one origin made, from Redis, without storage', async () => {

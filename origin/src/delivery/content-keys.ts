@@ -47,11 +47,17 @@ function cpixLoader(template: string): (videoId: string) => Promise<string> {
     const hit = documents.get(videoId);
     if (hit) return hit;
     const url = template.replaceAll('{videoId}', encodeURIComponent(videoId));
-    const pending = fetch(url, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/xml' } }).then(async (res) => {
-      if (res.status === 404) throw new KeyError('keys.not_found', `the key server has no CPIX document for video ${videoId}`);
-      if (!res.ok) throw new KeyError('keys.invalid', `the key server answered ${res.status} for video ${videoId}`);
-      return res.text();
-    });
+    const pending = fetch(url, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/xml' } }).then(
+      async (res) => {
+        if (res.status === 404) throw new KeyError('keys.not_found', `the key server has no CPIX document for video ${videoId}`);
+        if (res.status >= 500) throw new KeyError('keys.unavailable', `the key server answered ${res.status} for video ${videoId}`);
+        if (!res.ok) throw new KeyError('keys.invalid', `the key server answered ${res.status} for video ${videoId}`);
+        return res.text();
+      },
+      (error: Error) => {
+        throw new KeyError('keys.unavailable', `the key server did not answer for video ${videoId}: ${error.message}`);
+      },
+    );
     documents.set(videoId, pending);
     pending.catch(() => documents.delete(videoId));
     return pending;

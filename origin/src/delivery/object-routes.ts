@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { videoSurrogateKey } from '@vought/bus';
 import { type Cache, countLookup } from '@vought/cache';
+import type { ContentKey } from '@vought/keys';
 import { type DeliveryResource, type ObjectEncryption, onDemandFile, parseDeliveryUrl, segmentOf, TOKEN_PARAMETER } from '@vought/manifest';
 import { encryptAes128Segment, encryptInit, encryptSegment, fragmentIv, type MediaTrack } from '@vought/media';
 import type { Logger, ServiceMetrics } from '@vought/observability';
@@ -266,7 +267,10 @@ export class ObjectRoutes {
     const { keys } = this.options;
     keys.checkPeriod(record, track, encryption.period);
     const name = `${encryption.scheme}-k${encryption.period}`;
-    const id = `${record.video.id}/${record.version}/${name}/${piece.key}:${piece.offset}:${piece.size}`;
+    // the KID names the key: bytes made under another master secret or key-server answer never match
+    const key = await keys.keyFor(record.video.id, encryption.period);
+    const kid = Buffer.from(key.kid.buffer, key.kid.byteOffset, 6).toString('base64url');
+    const id = `${record.video.id}/${record.version}/${name}/${kid}/${piece.key}:${piece.offset}:${piece.size}`;
     const etag = `${clear.etag.slice(0, -1)}-${name}"`;
     const hit = this.kept.get(id);
     countLookup('segments', hit !== undefined);
@@ -274,7 +278,7 @@ export class ObjectRoutes {
     let pending = this.encrypting.get(id);
     if (!pending) {
       const generation = record.generation;
-      pending = this.encrypt(record, resource, track, piece, encryption, `enc:${id}`).finally(() => {
+      pending = this.encrypt(record, resource, track, piece, encryption, key, `enc:${id}`).finally(() => {
         if (this.encrypting.get(id) === pending) this.encrypting.delete(id);
       });
       this.encrypting.set(id, pending);
@@ -294,13 +298,14 @@ export class ObjectRoutes {
     resource: Extract<DeliveryResource, { kind: 'init' | 'segment' }>,
     track: MediaTrack,
     piece: Piece & { key: string; offset: number },
-    { scheme, period }: ObjectEncryption,
+    { scheme }: ObjectEncryption,
+    key: ContentKey,
     sharedKey: string,
   ): Promise<Buffer> {
     const { shared, keys, store } = this.options;
     const remote = shared ? await shared.get(sharedKey).catch(() => undefined) : undefined;
     if (remote) return remote;
-    const [clear, key] = await Promise.all([this.readPiece(piece, 0, piece.size), keys.keyFor(record.video.id, period)]);
+    const clear = await this.readPiece(piece, 0, piece.size);
     let out: Uint8Array;
     if (resource.kind === 'init') {
       out = encryptInit(clear, { scheme: scheme === 'cbcs' ? 'cbcs' : 'cenc', kid: key.kid, constantIv: key.iv, pssh: key.pssh });

@@ -59,6 +59,8 @@ const statusByCode: Record<AllErrorCodes, ContentfulStatusCode> = {
   'keys.not_found': 404,
   'keys.invalid': 500,
   'keys.unsupported': 500,
+  // the key server (CPIX) did not answer in time: retry
+  'keys.unavailable': 503,
 };
 
 /** Codes whose detail may be shown to clients (the rest could name internal keys or hosts). */
