@@ -271,7 +271,7 @@ export class ObjectRoutes {
     const key = await keys.keyFor(record.video.id, encryption.period);
     const kid = Buffer.from(key.kid.buffer, key.kid.byteOffset, 6).toString('base64url');
     const id = `${record.video.id}/${record.version}/${name}/${kid}/${piece.key}:${piece.offset}:${piece.size}`;
-    const etag = `${clear.etag.slice(0, -1)}-${name}"`;
+    const etag = `${clear.etag.slice(0, -1)}-${name}-${kid}"`;
     const hit = this.kept.get(id);
     countLookup('segments', hit !== undefined);
     if (hit) return { ...clear, etag, size: hit.length, pieces: [{ at: 0, size: hit.length, bytes: hit }], keep: false };
