@@ -107,13 +107,24 @@ Examples:
       .option('--title <title>', 'title (default: from the file name)')
       .option('--tags <tags>', 'comma-separated tags')
       .option('--private', 'only you (and admins) can see and play it')
+      .option('--encryption <schemes>', 'deliver encrypted only, with these schemes (comma-separated: aes-128, sample-aes, cenc, cbcs)')
+      .addOption(new Option('--rotate <segments>', 'with --encryption: a new key every this many segments').argParser(positiveNumber))
       .option('--wait', 'follow the encode until the video is ready (exit 3 if it fails)')
       .option('--json', 'print {"id","status","hls","dash"} per file, one line each')
       .addOption(new Option('--chunk-size <MiB>', 'size of each upload request').argParser(positiveNumber).default(8)),
   ).action(
     async (
       files: string[],
-      options: ClientFlags & { title?: string; tags?: string; private?: boolean; wait?: boolean; json?: boolean; chunkSize: number },
+      options: ClientFlags & {
+        title?: string;
+        tags?: string;
+        private?: boolean;
+        encryption?: string;
+        rotate?: number;
+        wait?: boolean;
+        json?: boolean;
+        chunkSize: number;
+      },
     ) => {
       const { runUpload } = await import('./upload-command.ts');
       const controller = new AbortController();

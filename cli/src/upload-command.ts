@@ -17,6 +17,10 @@ export interface UploadOptions {
   title?: string | undefined;
   tags?: string | undefined;
   private?: boolean | undefined;
+  /** Comma-separated schemes of the video's encryption policy. */
+  encryption?: string | undefined;
+  /** Segments per key period (with encryption). */
+  rotate?: number | undefined;
   wait?: boolean | undefined;
   json?: boolean | undefined;
   chunkSize?: number | undefined;
@@ -49,6 +53,21 @@ function describeFailure(error: unknown): string {
   const { apiMessage, status, message } = tusFailure(error);
   if (apiMessage) return `${apiMessage} (HTTP ${status})`;
   return (message ?? String(error)).split('\n')[0] ?? String(error);
+}
+
+/** The encryption policy the flags ask for (the API checks the schemes and says what is wrong). */
+function encryptionOf(options: UploadOptions): { encryption?: { schemes: string[]; rotationSegments?: number } } {
+  if (options.encryption === undefined) {
+    if (options.rotate !== undefined) throw new CliError('--rotate needs --encryption', EXIT.usage);
+    return {};
+  }
+  const schemes = options.encryption
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (options.rotate !== undefined && !Number.isInteger(options.rotate))
+    throw new CliError('--rotate takes a whole number of segments', EXIT.usage);
+  return { encryption: { schemes, ...(options.rotate !== undefined ? { rotationSegments: options.rotate } : {}) } };
 }
 
 async function uploadOne(
@@ -99,6 +118,7 @@ async function uploadOne(
       title: options.title ?? titleOf(file),
       tags,
       visibility: options.private ? 'private' : 'public',
+      ...encryptionOf(options),
     });
     upload.options.metadata = { ...upload.options.metadata, video_id: video.id };
   }

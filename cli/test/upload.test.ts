@@ -203,6 +203,18 @@ describe.skipIf(!hasFfmpeg)('vought upload, ls, status, rm, open', { timeout: 12
     expect((await done(['status', line.id])).code).toBe(3);
   });
 
+  it('uploads with an encryption policy, and refuses one the API does not accept', async () => {
+    const result = await done(['upload', clip, '--json', '--title', 'Sealed', '--encryption', 'cenc, aes-128', '--rotate', '3']);
+    expect(result.code, result.err).toBe(0);
+    const line = JSON.parse(result.out.trim().split('\n').at(-1) as string);
+    const status = JSON.parse((await done(['status', line.id, '--json'])).out);
+    expect(status.encryption).toEqual({ schemes: ['cenc', 'aes-128'], rotationSegments: 3 });
+    const bad = await done(['upload', clip, '--encryption', 'rot13']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/encryption/);
+    expect((await done(['upload', clip, '--rotate', '3'])).code).toBe(2);
+  });
+
   it('exits 2 on usage errors and 4 without a token or for what does not exist', async () => {
     expect((await done([])).code).toBe(2);
     expect((await done(['frobnicate'])).code).toBe(2);
