@@ -5,29 +5,13 @@
 // key-period boundaries (HLS key URIs, DASH Periods), and a clean failure without the token. Every
 // case also proves that the player fetched the keys (or licences for the MPD's KIDs), fetched only
 // encrypted segments and decoded frames, so a case cannot pass on clear media.
-import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import http from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { loadDevKeys, signPlaybackToken } from '@vought/auth';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasTool, makeReadyVideo, startTestOrigin, type TestOrigin } from './harness.ts';
+import { makeReadyVideo, startTestOrigin, type TestOrigin } from './harness.ts';
+import { type PlayerPage, playersReady, startPlayerPage } from './player-harness.ts';
 
-const require = createRequire(import.meta.url);
-const CHROMIUM = '/usr/bin/chromium';
-const ready = existsSync(CHROMIUM) && (await hasTool('ffmpeg'));
-if (!ready && process.env.CI === 'true') throw new Error('Chromium (/usr/bin/chromium) and ffmpeg are required for the player tests in CI');
-
-// dashjs exports no package.json: find node_modules through hls.js, which sits beside it.
-const modules = path.resolve(path.dirname(require.resolve('hls.js/dist/hls.min.js')), '../..');
-const libs: Record<string, string> = {
-  '/hls.js': require.resolve('hls.js/dist/hls.min.js'),
-  '/dash.js': path.join(modules, 'dashjs/dist/modern/umd/dash.all.min.js'),
-  '/shaka.js': path.join(modules, 'shaka-player/dist/shaka-player.compiled.js'),
-};
+const ready = await playersReady();
 
 // The page: one <video>, a player chosen by ?player=, state exposed on window for the test. No
 // player is given a licence server or keys: the ClearKey licence URL comes from the MPD's
@@ -119,9 +103,7 @@ describe.skipIf(!ready)('real players play encrypted streams in Chromium', { tim
   let rotating: string;
   let token: string;
   let rotatingToken: string;
-  let server: http.Server;
-  let pageUrl: string;
-  let browser: Browser;
+  let players: PlayerPage;
 
   beforeAll(async () => {
     t = await startTestOrigin();
@@ -131,44 +113,17 @@ describe.skipIf(!ready)('real players play encrypted streams in Chromium', { tim
     const keys = await loadDevKeys(t.config.auth.keyDir);
     token = (await signPlaybackToken(keys, { videoId: id, ttlSeconds: 600 })).token;
     rotatingToken = (await signPlaybackToken(keys, { videoId: rotating, ttlSeconds: 600 })).token;
-    server = http.createServer(async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const file = libs[url.pathname];
-      if (file) {
-        res.setHeader('content-type', 'text/javascript');
-        res.end(await fs.readFile(file));
-        return;
-      }
-      res.setHeader('content-type', 'text/html');
-      res.end(page);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    // The page lives on another origin than the media (CORS is part of what is proven), on localhost:
-    // a secure context, which EME requires.
-    pageUrl = `http://localhost:${(server.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--autoplay-policy=no-user-gesture-required',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    players = await startPlayerPage(page);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await players?.close();
     await t?.close();
   });
 
   /** Opens the page with `player` on `src` (none: the page only), recording key, licence and segment traffic. */
   async function open(player: 'hls' | 'dash' | 'shaka', src?: string): Promise<{ tab: Page; traffic: Traffic }> {
-    const tab = await browser.newPage();
+    const tab = await players.browser.newPage();
     const traffic: Traffic = { keys: [], statuses: [], segments: [] };
     tab.on('request', (r) => {
       const url = r.url();
@@ -188,7 +143,7 @@ describe.skipIf(!ready)('real players play encrypted streams in Chromium', { tim
     tab.on('response', (r) => {
       if (isKeyUrl(r.url()) && r.request().method() !== 'OPTIONS') traffic.statuses.push(r.status());
     });
-    await tab.goto(`${pageUrl}?player=${player}${src ? `&src=${encodeURIComponent(src)}` : ''}`);
+    await tab.goto(`${players.url}?player=${player}${src ? `&src=${encodeURIComponent(src)}` : ''}`);
     return { tab, traffic };
   }
 

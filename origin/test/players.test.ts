@@ -1,28 +1,11 @@
 // Real players in Debian's Chromium (playwright-core): hls.js, dash.js and Shaka Player play vought's
 // HLS and DASH of one stored copy; playback starts, passes 10 s, raises no error, and switches
 // quality when the test forces it.
-import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import http from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasTool, makeReadyVideo, startTestOrigin, type TestOrigin } from './harness.ts';
+import { makeReadyVideo, startTestOrigin, type TestOrigin } from './harness.ts';
+import { type PlayerPage, playersReady, startPlayerPage } from './player-harness.ts';
 
-const require = createRequire(import.meta.url);
-const CHROMIUM = '/usr/bin/chromium';
-const ready = existsSync(CHROMIUM) && (await hasTool('ffmpeg'));
-if (!ready && process.env.CI === 'true') throw new Error('Chromium (/usr/bin/chromium) and ffmpeg are required for the player tests in CI');
-
-// dashjs exports no package.json: find node_modules through hls.js, which sits beside it.
-const modules = path.resolve(path.dirname(require.resolve('hls.js/dist/hls.min.js')), '../..');
-const libs: Record<string, string> = {
-  '/hls.js': require.resolve('hls.js/dist/hls.min.js'),
-  '/dash.js': path.join(modules, 'dashjs/dist/modern/umd/dash.all.min.js'),
-  '/shaka.js': path.join(modules, 'shaka-player/dist/shaka-player.compiled.js'),
-};
+const ready = await playersReady();
 
 // The page: one <video>, a player chosen by ?player=, state exposed on window for the test.
 const page = `<!doctype html><html><body><video id="v" muted playsinline width="640" height="360"></video>
@@ -81,44 +64,16 @@ start().catch((e) => state.errors.push('start: ' + e.message));
 describe.skipIf(!ready)('real players in Chromium', { timeout: 120_000 }, () => {
   let t: TestOrigin;
   let id: string;
-  let server: http.Server;
-  let pageUrl: string;
-  let browser: Browser;
+  let players: PlayerPage;
 
   beforeAll(async () => {
     t = await startTestOrigin();
     id = await makeReadyVideo(t, { seconds: 16 });
-    server = http.createServer(async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const file = libs[url.pathname];
-      if (file) {
-        res.setHeader('content-type', 'text/javascript');
-        res.end(await fs.readFile(file));
-        return;
-      }
-      res.setHeader('content-type', 'text/html');
-      res.end(page);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    // The page lives on another origin than the media: CORS is part of what is proven.
-    pageUrl = `http://localhost:${(server.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--autoplay-policy=no-user-gesture-required',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    players = await startPlayerPage(page);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await players?.close();
     await t?.close();
   });
 
@@ -130,10 +85,10 @@ describe.skipIf(!ready)('real players in Chromium', { timeout: 120_000 }, () => 
   ];
 
   it.each(cases)('%s: starts, passes 10 s, no error, switches quality on demand', async (_name, player, manifest) => {
-    const tab = await browser.newPage();
+    const tab = await players.browser.newPage();
     try {
       const src = `${t.url}/v1/videos/${id}/${manifest}`;
-      await tab.goto(`${pageUrl}?player=${player}&src=${encodeURIComponent(src)}`);
+      await tab.goto(`${players.url}?player=${player}&src=${encodeURIComponent(src)}`);
       // Page-side expressions as strings: this file is compiled without the DOM library.
       await tab.waitForFunction('document.getElementById("v").currentTime > 1 || state.errors.length > 0', null, { timeout: 30_000 });
       await tab.evaluate('forceSwitch()');
