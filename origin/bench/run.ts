@@ -7,7 +7,8 @@
 //  - a 30 KB audio segment; a warm media playlist (nginx serving the same text as a file);
 //  - encryption just in time against clear delivery of the same segments, in the same run: cenc,
 //    cbcs and HLS AES-128 on the miss path (every request read from storage and encrypted; target
-//    ≥ 0.8 × clear), cenc in rotation, and a kept encrypted segment (hot);
+//    ≥ 0.8 × clear), cenc in rotation (every request encrypts: nothing is kept), the same from Redis
+//    (bytes another fill encrypted, when Redis answers), and a kept encrypted segment (hot);
 //  - CPU per request of each server, from /proc.
 // Source: 60 s of 1280x720 H.264 at 3 Mb/s with AAC, fragmented every 2 s like vought's encoder,
 // 4 s segments (about 1.5 MB). Process model, as deployed: the origin forks one worker per core
@@ -170,7 +171,8 @@ async function main(): Promise<void> {
   const vTrack = await indexTrack(bufferSource(video), { id: 'v720', file: 'v/720p.mp4' });
   const aTrack = await indexTrack(bufferSource(audio), { id: 'a-und', file: 'a/a-und.mp4' });
   const store = new FsStore({ root: path.join(dataDir, 'objects') });
-  const id = 'bench720';
+  // an id of its own per run: a Redis shared with earlier runs holds their indexes under their ids
+  const id = `bench${Date.now().toString(36)}`;
   await store.put(`videos/${id}/v/720p.mp4`, video);
   await store.put(`videos/${id}/a/a-und.mp4`, audio);
   const index: MediaIndex = {
@@ -218,6 +220,11 @@ async function main(): Promise<void> {
   // "miss": 1 MiB for every cache of the process: no 1.5 MB segment is ever kept
   const missOrigin = spawnQuiet(process.execPath, ['--import', 'tsx', main], originEnv('1mb', port));
   const hotOrigin = spawnQuiet(process.execPath, ['--import', 'tsx', main], originEnv('256mb', port + 1));
+  // the same miss origin with Redis (when one answers): encrypted bytes another fill made, shared
+  const redis = await portOpen(6379);
+  const sharedOrigin = redis
+    ? spawnQuiet(process.execPath, ['--import', 'tsx', main], { ...originEnv('1mb', port + 2), VOUGHT_REDIS_URL: 'redis://127.0.0.1:6379' })
+    : undefined;
   const nginxPort = port + 4;
   const conf = path.join(dataDir, 'nginx.conf');
   await fs.writeFile(
@@ -229,7 +236,7 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; o
   server { listen 127.0.0.1:${nginxPort}; root ${staticDir}; } }`,
   );
   const nginx = spawnQuiet('nginx', ['-c', conf, '-p', dataDir]);
-  const children = [missOrigin, hotOrigin, nginx];
+  const children = [missOrigin, hotOrigin, nginx, ...(sharedOrigin ? [sharedOrigin] : [])];
   try {
     const miss = `http://127.0.0.1:${port}`;
     const hot = `http://127.0.0.1:${port + 1}`;
@@ -237,14 +244,15 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; o
     const videoPath = (s: { time: number }, enc = '') => `/v1/videos/${id}/v720/${enc ? `${enc}-k0/` : ''}s4000/${s.time}.m4s`;
     const audioPath = `/v1/videos/${id}/a-und/s4000/${aSeg.time}.m4s`;
     const playlistPath = `/v1/videos/${id}/hls/v720.m3u8`;
-    for (const base of [miss, hot]) await waitFor(`${base}/v1/videos/${id}/hls/master.m3u8`);
+    const shared = `http://127.0.0.1:${port + 2}`;
+    for (const base of [miss, hot, ...(sharedOrigin ? [shared] : [])]) await waitFor(`${base}/v1/videos/${id}/hls/master.m3u8`);
     await waitFor(`${ngx}/v720.m3u8`);
     // the same bytes at both
     const a = Buffer.from(await (await fetch(`${miss}${videoPath(one)}`)).arrayBuffer());
     const b = Buffer.from(await (await fetch(`${ngx}/v/3.m4s`)).arrayBuffer());
     if (!a.equals(b)) throw new Error('vought and nginx do not serve the same segment bytes');
 
-    const pids = { miss: missOrigin.pid ?? 0, hot: hotOrigin.pid ?? 0, nginx: nginx.pid ?? 0 };
+    const pids = { miss: missOrigin.pid ?? 0, hot: hotOrigin.pid ?? 0, nginx: nginx.pid ?? 0, shared: sharedOrigin?.pid ?? 0 };
     const rotation = sel.segments.map((s) => videoPath(s));
     const rotationStatic = sel.segments.map((_, n) => `/v/${n}.m4s`);
     // warm the page cache and every worker
@@ -257,6 +265,13 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; o
       pids.miss,
     );
     await load(hot, [videoPath(one, 'cenc')], pids.hot);
+    // warm: each encrypted segment is made once and shared through Redis (its key names the index digest of this run)
+    if (sharedOrigin)
+      await load(
+        shared,
+        sel.segments.map((s) => videoPath(s, 'cenc')),
+        pids.shared,
+      );
 
     const r = {
       missOne: await load(miss, [videoPath(one)], pids.miss),
@@ -278,6 +293,13 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; o
         pids.miss,
       ),
       cencHot: await load(hot, [videoPath(one, 'cenc')], pids.hot),
+      cencShared: sharedOrigin
+        ? await load(
+            shared,
+            sel.segments.map((s) => videoPath(s, 'cenc')),
+            pids.shared,
+          )
+        : undefined,
     };
     const ratio = (x: Result, y: Result) => (x.rps / y.rps).toFixed(2);
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -303,6 +325,9 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; o
       `AES-128 segment, miss              vought ${fmt(r.aesOne)}   ratio ${ratio(r.aesOne, r.clearOne)}  (target ≥ 0.8)`,
       `cenc, all segments in rotation     vought ${fmt(r.cencRotation)}   ratio ${ratio(r.cencRotation, r.missRotation)}  (against clear rotation)`,
       `cenc segment, hot (kept)           vought ${fmt(r.cencHot)}   ratio ${ratio(r.cencHot, r.hotOne)}  (against clear hot)`,
+      r.cencShared
+        ? `cenc in rotation, from Redis       vought ${fmt(r.cencShared)}   ratio ${ratio(r.cencShared, r.missRotation)}  (origin memory 1 MiB; bytes another fill encrypted)`
+        : 'cenc in rotation, from Redis       (skipped: no Redis on 127.0.0.1:6379)',
       `(whole run ${((Date.now() - started) / 1000).toFixed(0)} s)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -45,25 +45,29 @@ function protectedRanges(length: number, subsamples: Subsample[] | undefined): A
 function cbcsRange(range: Uint8Array, k: SampleKey, direction: Direction): void {
   const wholeBlocks = Math.floor(range.length / 16);
   const { crypt, skip } = k.pattern.crypt === 0 && k.pattern.skip === 0 ? { crypt: wholeBlocks, skip: 0 } : k.pattern;
-  const runs: Array<[number, number]> = [];
-  let total = 0;
-  for (let block = 0; block < wholeBlocks && crypt > 0; block += crypt + skip) {
-    const n = Math.min(crypt, wholeBlocks - block);
-    runs.push([block * 16, n * 16]);
-    total += n * 16;
+  if (crypt === 0 || wholeBlocks === 0) return;
+  if (skip === 0) {
+    // every whole block (audio): one contiguous run, transformed where it lies
+    cbcChain(k.key, k.iv, direction)(range.subarray(0, wholeBlocks * 16));
+    return;
   }
-  if (total === 0) return;
+  const period = crypt + skip;
+  const runs = Math.ceil(wholeBlocks / period);
+  const lastRun = Math.min(crypt, wholeBlocks - (runs - 1) * period);
+  const total = ((runs - 1) * crypt + lastRun) * 16;
   const gathered = new Uint8Array(total);
-  let at = 0;
-  for (const [start, length] of runs) {
-    gathered.set(range.subarray(start, start + length), at);
-    at += length;
+  // plain loops over the run bytes: a subarray per 16-byte run cost more than the AES (measured
+  // with origin/bench's 1.7 MB segments: about 2.3 ms of 5.9 ms per segment)
+  const runBytes = crypt * 16;
+  const stride = period * 16;
+  for (let at = 0, start = 0; at < total; start += stride) {
+    const end = start + Math.min(runBytes, total - at);
+    for (let i = start; i < end; i++) gathered[at++] = range[i] as number;
   }
   cbcChain(k.key, k.iv, direction)(gathered);
-  at = 0;
-  for (const [start, length] of runs) {
-    range.set(gathered.subarray(at, at + length), start);
-    at += length;
+  for (let at = 0, start = 0; at < total; start += stride) {
+    const end = start + Math.min(runBytes, total - at);
+    for (let i = start; i < end; i++) range[i] = gathered[at++] as number;
   }
 }
 
