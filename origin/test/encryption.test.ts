@@ -377,7 +377,7 @@ describe.skipIf(!ffmpeg)('encryption just in time', { timeout: 180_000 }, () => 
     expect((await licence(JSON.stringify({ kids: Array.from({ length: 2000 }, () => 'A'.repeat(22)) }))).status).toBe(413);
   });
 
-  it('encrypts once per fill: a second request is a hit with the same bytes and ETag, HEAD and Range answer from the encrypted size', async () => {
+  it('encrypts once per fill: concurrent and later requests share one encryption, same bytes and ETag; HEAD and Range answer from the encrypted size', async () => {
     const url = `${base}/v360/cenc-k0/s4000/0.m4s`;
     const first = await fetch(url);
     const body = Buffer.from(await first.arrayBuffer());
@@ -394,6 +394,20 @@ describe.skipIf(!ffmpeg)('encryption just in time', { timeout: 180_000 }, () => 
     expect(range.status).toBe(206);
     expect(Buffer.from(await range.arrayBuffer()).equals(body.subarray(10, 20))).toBe(true);
     expect((await fetch(url, { headers: { 'if-none-match': first.headers.get('etag') as string } })).status).toBe(304);
+    // 20 concurrent requests for a segment nobody asked for yet: one encryption, counted by the origin's metrics
+    const encryptions = async () => {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('vought_encryption_seconds_count') && l.includes('scheme="cenc"') && l.includes('kind="segment"'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const before = await encryptions();
+    const fresh = `${base}/v360/cenc-k0/s4000/61440.m4s`;
+    const bodies = await Promise.all(Array.from({ length: 20 }, async () => Buffer.from(await (await fetch(fresh)).arrayBuffer())));
+    expect(new Set(bodies.map((b) => b.toString('base64'))).size).toBe(1);
+    expect((await fetch(fresh)).status).toBe(200);
+    expect((await encryptions()) - before).toBe(1);
   });
 });
 

@@ -14,7 +14,7 @@ import { type Cache, countLookup } from '@vought/cache';
 import type { ContentKey } from '@vought/keys';
 import { type DeliveryResource, type ObjectEncryption, onDemandFile, parseDeliveryUrl, segmentOf, TOKEN_PARAMETER } from '@vought/manifest';
 import { encryptAes128Segment, encryptInit, encryptSegment, fragmentIv, type MediaTrack } from '@vought/media';
-import type { Logger, ServiceMetrics } from '@vought/observability';
+import { Histogram, type Logger, type ServiceMetrics } from '@vought/observability';
 import type { ObjectStore } from '@vought/storage';
 import { videoKeys } from '@vought/storage';
 import { LRUCache } from 'lru-cache';
@@ -84,7 +84,7 @@ export interface ObjectRoutesOptions {
   keys: ContentKeys;
   /** Where origins share encrypted bytes (Redis), when configured. */
   shared?: Pick<Cache, 'get' | 'set'> | undefined;
-  metrics: Pick<ServiceMetrics, 'httpDuration' | 'responseBytes'>;
+  metrics: Pick<ServiceMetrics, 'httpDuration' | 'responseBytes' | 'registry'>;
   logger: Logger;
 }
 
@@ -113,12 +113,21 @@ export class ObjectRoutes {
   private readonly pool: BufferPool;
   /** Bodies above this are not kept, so one object cannot push out many. */
   private readonly keepLimit: number;
+  /** Encryptions done (fills, not requests: shared and kept results are not counted) and their time. */
+  private readonly encryptSeconds: Histogram<'scheme' | 'kind'>;
 
   constructor(private readonly options: ObjectRoutesOptions) {
     this.kept = new LRUCache<string, Buffer>({ maxSize: Math.max(1, options.memoryBytes), sizeCalculation: (b) => b.length + 64 });
     this.keepLimit = Math.floor(options.memoryBytes / 8);
     // idle pooled buffers: a few segments' worth, outside the cache budget
     this.pool = new BufferPool(64 * 1024 * 1024);
+    this.encryptSeconds = new Histogram({
+      name: 'vought_encryption_seconds',
+      help: 'Time to encrypt one object just in time, by scheme and kind (one per fill: shared and kept results are not counted)',
+      labelNames: ['scheme', 'kind'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [options.metrics.registry],
+    });
     options.generations.onBump((id) => {
       for (const key of this.kept.keys()) if (key.startsWith(`${id}/`)) this.kept.delete(key);
     });
@@ -306,6 +315,7 @@ export class ObjectRoutes {
     const remote = shared ? await shared.get(sharedKey).catch(() => undefined) : undefined;
     if (remote) return remote;
     const clear = await this.readPiece(piece, 0, piece.size);
+    let started = performance.now();
     let out: Uint8Array;
     if (resource.kind === 'init') {
       out = encryptInit(clear, { scheme: scheme === 'cbcs' ? 'cbcs' : 'cenc', kid: key.kid, constantIv: key.iv, pssh: key.pssh });
@@ -315,11 +325,13 @@ export class ObjectRoutes {
       const target = await keys.targetOf(`${record.version}/${track.id}`, () =>
         store.read(videoKeys.file(record.video.id, track.file), track.init.offset, track.init.size),
       );
+      started = performance.now(); // the init read above is not encryption
       out =
         scheme === 'cenc'
           ? encryptSegment(clear, { ...target, scheme, key: key.key, iv: fragmentIv(key.iv, track.id, resource.time) })
           : encryptSegment(clear, { ...target, scheme, key: key.key, constantIv: key.iv });
     }
+    this.encryptSeconds.observe({ scheme, kind: resource.kind }, (performance.now() - started) / 1000);
     const bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     if (shared) void shared.set(sharedKey, bytes, { tags: [videoSurrogateKey(record.video.id)], ttlSeconds: 3600 }).catch(() => undefined);
     return bytes;
