@@ -194,6 +194,45 @@ describe.skipIf(!ready)('web console in Chromium', { timeout: 180_000 }, () => {
     await axeCheck(page, 'watch');
   });
 
+  it('requires encryption from the manage page and still plays it, fetching keys with a playback token', async () => {
+    await page.goto(`${base}/manage/${videoId}`);
+    await page.getByTestId('encryption').selectOption('aes-128,cenc');
+    await page.getByTestId('save').click();
+    await page.getByText('Saved').waitFor();
+    const stored = (await (await fetch(`${base}/v1/videos/${videoId}`)).json()) as { encryption: unknown };
+    expect(stored.encryption).toEqual({ schemes: ['aes-128', 'cenc'] });
+    expect((await fetch(`${base}/v1/videos/${videoId}/v240/s4000/0.m4s`)).status).toBe(403); // clear media refused
+    const keys: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (r.url().includes('/keys/')) keys.push(r.url());
+    };
+    page.on('request', onRequest);
+    await page.goto(`${base}/watch/${videoId}`);
+    await playFor(page, 2);
+    page.off('request', onRequest);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((u) => /\/keys\/k\d+\?token=/.test(u))).toBe(true);
+    const src = (await page.evaluate(
+      'performance.getEntriesByType("resource").map((e) => e.name).find((n) => n.includes("master.m3u8"))',
+    )) as string;
+    expect(src).toContain('encryption=aes-128');
+    // DASH-only encryption: the page says why it cannot play it here
+    const updated = await fetch(`${base}/v1/videos/${videoId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ encryption: { schemes: ['cenc'] } }),
+    });
+    expect(updated.status).toBe(200);
+    await page.goto(`${base}/watch/${videoId}`);
+    await page.getByTestId('encrypted-only').waitFor();
+    // back to clear for the steps below
+    await page.goto(`${base}/manage/${videoId}`);
+    await page.getByTestId('encryption').selectOption('');
+    await page.getByTestId('save').click();
+    await page.getByText('Saved').waitFor();
+    expect(((await (await fetch(`${base}/v1/videos/${videoId}`)).json()) as { encryption: unknown }).encryption).toBeNull();
+  });
+
   it('finds it by search in the library', async () => {
     await page.getByRole('link', { name: 'Library' }).click();
     const search = page.getByTestId('search');

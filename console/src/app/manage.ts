@@ -1,12 +1,20 @@
-// Manage a video (its owner or an admin): title, description, tags and visibility (PATCH), delete
+// Manage a video (its owner or an admin): title, description, tags, visibility and encryption (PATCH), delete
 // with confirmation, and what to share: absolute HLS and DASH URLs and an embed snippet.
 import { absolute, type Video, videos } from './api.ts';
 import { canManage, session } from './auth.ts';
 import { statusBadge } from './cards.ts';
 import { announce, apiForm, confirmDialog, copy, field, h, replace } from './dom.ts';
 import { navigate, type Page } from './router.ts';
+import type { EncryptionPolicy } from './shared/api-types.ts';
 import { VISIBILITIES } from './shared/api-types.ts';
 import { loadVideo } from './watch.ts';
+
+/** Encryption choices: none, or a policy that requires encryption (the API takes any list; these are the usual pairs). */
+const ENCRYPTION_CHOICES: Array<{ value: string; label: string; policy: EncryptionPolicy | null }> = [
+  { value: '', label: 'None: clear, or encrypted on request', policy: null },
+  { value: 'aes-128,cenc', label: 'Required: HLS AES-128 and DASH cenc', policy: { schemes: ['aes-128', 'cenc'] } },
+  { value: 'sample-aes,cbcs', label: 'Required: CMAF cbcs (HLS SAMPLE-AES, DASH cbcs)', policy: { schemes: ['sample-aes', 'cbcs'] } },
+];
 
 function shareRow(label: string, value: string, testid: string): HTMLElement {
   const input = h('input', { type: 'text', readonly: true, value, 'data-testid': testid, class: 'mono' });
@@ -44,6 +52,13 @@ export const managePage: Page = async (main, params) => {
     { name: 'visibility', 'data-testid': 'visibility' },
     VISIBILITIES.map((v) => h('option', { value: v, selected: video.visibility === v }, v[0]?.toUpperCase() + v.slice(1))),
   );
+  // a policy set through the API that is not one of the choices stays as it is unless changed here
+  let current = video.encryption ? video.encryption.schemes.join(',') : '';
+  const known = ENCRYPTION_CHOICES.some((c) => c.value === current);
+  const encryption = h('select', { name: 'encryption', 'data-testid': 'encryption' }, [
+    ...ENCRYPTION_CHOICES.map((c) => h('option', { value: c.value, selected: c.value === current }, c.label)),
+    ...(known ? [] : [h('option', { value: current, selected: true }, `Required: ${current.replace(/,/g, ', ')} (set through the API)`)]),
+  ]);
   const error = h('p', { class: 'error', role: 'alert' });
   const save = h('button', { class: 'button', type: 'submit', 'data-testid': 'save' }, 'Save changes');
   const form = apiForm(
@@ -60,7 +75,11 @@ export const managePage: Page = async (main, params) => {
             .map((t) => t.trim())
             .filter(Boolean),
           visibility: visibility.value as Video['visibility'],
+          ...(encryption.value === current
+            ? {}
+            : { encryption: ENCRYPTION_CHOICES.find((c) => c.value === encryption.value)?.policy ?? null }),
         });
+        current = video.encryption ? video.encryption.schemes.join(',') : '';
         announce('Saved');
         renderShare();
       } finally {
@@ -72,6 +91,7 @@ export const managePage: Page = async (main, params) => {
     field('Description', description),
     field('Tags', tags, 'Separated by commas'),
     field('Visibility', visibility, 'Public: listed and searchable. Unlisted: anyone with the link. Private: only you (and admins).'),
+    field('Encryption', encryption, 'Required: players get keys with a playback token, and clear media is refused.'),
     error,
     h('div', { class: 'row' }, save),
   );

@@ -10,6 +10,24 @@ import { createPlayer, type Player } from './player.ts';
 import { navigate, type Page } from './router.ts';
 import { followEvents } from './sse.ts';
 
+/** A video whose policy allows no scheme the console's player can play. */
+function encryptedOnly(main: HTMLElement, title: string, schemes: readonly string[]): void {
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'narrow stack', 'data-testid': 'encrypted-only' },
+      h('h1', { tabindex: '-1' }, title),
+      h(
+        'p',
+        null,
+        `This video is delivered encrypted with ${schemes.join(', ')} only. This page plays HLS AES-128; play it with a player that supports the scheme (Shaka Player or dash.js for DASH cenc and cbcs).`,
+      ),
+      h('div', { class: 'row' }, h('a', { class: 'button', href: '/' }, 'Browse the library')),
+    ),
+  );
+}
+
 export function unavailable(main: HTMLElement, id: string, error: unknown): void {
   document.title = 'Video unavailable · vought';
   const signedIn = session() !== null;
@@ -63,10 +81,18 @@ export const watchPage: Page = async (main, params, query) => {
   if (video.status === 'ready') {
     let src = video.links.hls;
     let q = '';
-    if (video.visibility === 'private') {
+    const schemes = video.encryption?.schemes;
+    if (schemes && !schemes.includes('aes-128')) {
+      // the console plays HLS with hls.js (or Safari), which fetch AES-128 keys; SAMPLE-AES with
+      // identity keys and DASH cenc/cbcs need an EME player (Shaka Player, dash.js)
+      encryptedOnly(main, video.title, schemes);
+      return;
+    }
+    if (video.visibility === 'private' || schemes) {
+      // private media, and the keys of encrypted media, need a playback token
       try {
         const token = await playbackToken(video.id);
-        src = token.hls;
+        src = schemes ? `${token.hls}&encryption=aes-128` : token.hls;
         q = `token=${encodeURIComponent(token.token)}`;
       } catch (error) {
         unavailable(main, id, error);

@@ -19,19 +19,24 @@ export type Rendition = { id: string; type: 'video' | 'audio' | 'text' } & Parti
   language: string;
 }>;
 
+/** A video's encryption policy: while set, delivery is encrypted with one of `schemes` only. */
+export type EncryptionPolicy = { schemes: ('aes-128' | 'sample-aes' | 'cenc' | 'cbcs')[]; rotationSegments?: number };
+
 /** What the owner says about a video: CreateVideoSchema's and PatchVideoSchema's fields. */
-export type VideoDetails = { title: string; description: string; tags: string[]; visibility: Visibility };
+export type VideoDetails = {
+  title: string;
+  description: string;
+  tags: string[];
+  visibility: Visibility;
+  encryption: EncryptionPolicy | null;
+};
 
 /** Where the video is in the pipeline: `error` says why an encode failed; `duration` in seconds, once encoded. */
 export type VideoProgress = { status: VideoStatus; error: string | null; duration: number | null; renditions: Rendition[] };
 
-/** A video's encryption policy: while set, delivery is encrypted with one of `schemes` only. */
-export type EncryptionPolicy = { schemes: ('aes-128' | 'sample-aes' | 'cenc' | 'cbcs')[]; rotationSegments?: number };
-
 /** VideoSchema. Paths in `links` are relative to the API's origin. */
 export interface Video extends VideoDetails, VideoProgress {
   id: string;
-  encryption: EncryptionPolicy | null;
   owner: string;
   createdAt: string;
   updatedAt: string;
