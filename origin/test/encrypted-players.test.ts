@@ -106,7 +106,8 @@ describe.skipIf(!ready)('real players play encrypted streams in Chromium', { tim
   let players: PlayerPage;
 
   beforeAll(async () => {
-    t = await startTestOrigin();
+    // absolute licence URLs: the page is on another origin than the media
+    t = await startTestOrigin({}, undefined, { publicUrl: true });
     [id, rotating] = await Promise.all([makeReadyVideo(t, { seconds: 16 }), makeReadyVideo(t, { seconds: 16 })]);
     // keys rotate every (4 s) segment: past 10 s a player has crossed at least 2 key-period boundaries
     await t.adapters.catalog.updateVideo(rotating, { encryption: { schemes: ['aes-128', 'cenc', 'sample-aes'], rotationSegments: 1 } });

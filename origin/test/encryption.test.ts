@@ -111,7 +111,7 @@ describe.skipIf(!ffmpeg)('encryption just in time', { timeout: 180_000 }, () => 
   let base: string;
 
   beforeAll(async () => {
-    t = await startTestOrigin();
+    t = await startTestOrigin({}, undefined, { publicUrl: true });
     [id, rotating, guarded] = await Promise.all([
       makeReadyVideo(t, { seconds: 12 }),
       makeReadyVideo(t, { seconds: 12 }),
@@ -505,6 +505,21 @@ describe.skipIf(!ffmpeg || noRedis)('keys from a CPIX key server, encrypted byte
       }
     }
     expect((await fetch(`${a.url}/v1/videos/${id}/keys/k2?token=${token}`)).status).toBe(404);
+  });
+
+  it('without VOUGHT_PUBLIC_URL the licence URL is root-relative, whatever Host the request names', async () => {
+    const forged = await new Promise<string>((resolve, reject) => {
+      const req = http.get(`${a.url}/v1/videos/${id}/dash/manifest.mpd?encryption=cenc`, { headers: { host: 'evil.example' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      });
+      req.on('error', reject);
+    });
+    expect(forged).toContain(`<dashif:Laurl>/v1/videos/${id}/keys/clearkey</dashif:Laurl>`);
+    expect(forged).not.toContain('evil.example');
+    // and the next asker (any host) gets the same answer from the caches
+    expect(await (await fetch(`${a.url}/v1/videos/${id}/dash/manifest.mpd?encryption=cenc`)).text()).toBe(forged);
   });
 
   it('a video the key server does not know: 404 with a JSON reason; a failing key server: 503', async () => {

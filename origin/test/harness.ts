@@ -12,6 +12,7 @@ import { type Config, loadConfig } from '@vought/config';
 import { locateFfmpeg, processVideo, renditionsOf } from '@vought/encoder';
 import { makeSource } from '@vought/media/test/ffmpeg-fixtures';
 import { createLogger } from '@vought/observability';
+import { freePort } from '@vought/observability/test/required-services';
 import { type Adapters, openAdapters } from '@vought/runtime';
 import { videoKeys } from '@vought/storage';
 import { type RunningOrigin, startOrigin } from '../src/origin-service.ts';
@@ -28,12 +29,24 @@ export interface TestOrigin {
   close(): Promise<void>;
 }
 
-export async function startTestOrigin(env: Record<string, string> = {}, dataDir?: string): Promise<TestOrigin> {
+export async function startTestOrigin(
+  env: Record<string, string> = {},
+  dataDir?: string,
+  options: { publicUrl?: boolean } = {},
+): Promise<TestOrigin> {
   const dir = dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'vought-origin-')));
-  const config = loadConfig({ VOUGHT_DATA_DIR: dir, VOUGHT_HOST: '127.0.0.1', VOUGHT_LOG_LEVEL: 'silent', ...env });
+  // publicUrl: a port chosen up front, so VOUGHT_PUBLIC_URL can name it (absolute licence URLs)
+  const port = options.publicUrl ? await freePort() : 0;
+  const config = loadConfig({
+    VOUGHT_DATA_DIR: dir,
+    VOUGHT_HOST: '127.0.0.1',
+    VOUGHT_LOG_LEVEL: 'silent',
+    ...(options.publicUrl ? { VOUGHT_PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
+    ...env,
+  });
   const adapters = await openAdapters(config, { service: 'origin-test' });
   const logger = createLogger({ service: 'origin-test', level: 'silent' });
-  const origin = await startOrigin(config, { logger, adapters, port: 0 });
+  const origin = await startOrigin(config, { logger, adapters, port });
   const keys = await loadDevKeys(config.auth.keyDir);
   return {
     url: origin.url,

@@ -75,8 +75,13 @@ export function mountManifestRoutes(
     return c.body(view(slice), plan.status, headers);
   }
 
-  /** Where players fetch ClearKey licences: absolute (players do not resolve dashif:Laurl against the MPD). */
-  const licenceUrl = (url: URL, id: string) => `${deps.config.publicUrl ?? url.origin}/v1/videos/${id}/keys/clearkey`;
+  /**
+   * Where players fetch ClearKey licences. Players do not resolve dashif:Laurl against the MPD, so
+   * it is absolute under VOUGHT_PUBLIC_URL; without it, root-relative (right for pages served from
+   * the same host). Never from Host or X-Forwarded-Host: a manifest is shared by caches, and one
+   * asked with a forged Host would send every player's licence requests elsewhere (SECURITY.md).
+   */
+  const licenceUrl = (id: string) => `${deps.config.publicUrl ?? ''}/v1/videos/${id}/keys/clearkey`;
 
   async function manifest(
     c: Context,
@@ -99,7 +104,7 @@ export function mountManifestRoutes(
     const keyQuery = scheme ? passQuery || (await access.keyQuery(record, authorization, queryToken)) : '';
     const credential = passQuery || keyQuery;
     const tokenPart = credential ? createHash('sha1').update(credential).digest('base64url').slice(0, 12) : '';
-    const licence = licenceUrl(url, id);
+    const licence = licenceUrl(id);
     const encPart = scheme ? `${scheme}:${keys.rotation(record)}:${format === 'dash' ? licence : ''}` : '';
     const key = `manifest:${id}:${record.version}:${kind}:${normaliseQuery(query)}:${encPart}:${tokenPart}`;
     const text = await deps.cache.getOrLoad(key, async () => {
