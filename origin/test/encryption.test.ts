@@ -454,10 +454,15 @@ describe.skipIf(!ffmpeg || noRedis)('keys from a CPIX key server, encrypted byte
   let b: TestOrigin;
   let id: string;
   let token: string;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     keyServer = http.createServer((req, res) => {
       asked.push(req.url ?? '');
+      if (req.headers.authorization !== 'Bearer kms-secret') {
+        res.writeHead(401).end();
+        return;
+      }
       if (req.url?.startsWith('/cpix/broken-')) {
         res.writeHead(502).end();
         return;
@@ -469,10 +474,11 @@ describe.skipIf(!ffmpeg || noRedis)('keys from a CPIX key server, encrypted byte
       res.writeHead(200, { 'content-type': 'application/xml' }).end(cpixDocument());
     });
     await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
-    const env = {
+    env = {
       VOUGHT_KEY_CPIX_URL: `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/cpix/{videoId}`,
       VOUGHT_KEY_ROTATION: '2',
       VOUGHT_REDIS_URL: 'redis://127.0.0.1:6379',
+      VOUGHT_KEY_CPIX_SECRET: 'kms-secret',
     };
     a = await startTestOrigin(env);
     b = await startTestOrigin(env, a.dataDir);
@@ -533,6 +539,15 @@ describe.skipIf(!ffmpeg || noRedis)('keys from a CPIX key server, encrypted byte
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');
     expect(((await down.json()) as { error: { code: string } }).error.code).toBe('keys.unavailable');
+    // the key server refuses an origin with the wrong credentials: a server error, nothing served
+    const wrong = await startTestOrigin({ ...env, VOUGHT_KEY_CPIX_SECRET: 'not-it' }, a.dataDir);
+    try {
+      const res = await fetch(`${wrong.url}/v1/videos/${id}/v240/cenc-k0/s4000/0.m4s`);
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('keys.invalid');
+    } finally {
+      await wrong.close();
+    }
   });
 
   it('another origin serves the encrypted bytes one origin made, from Redis, without storage', async () => {

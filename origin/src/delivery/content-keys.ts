@@ -40,17 +40,22 @@ export interface Protected {
   video: { id: string; encryption: EncryptionPolicy | null };
 }
 
-/** A CPIX document per video from a key server, fetched with a timeout and kept briefly. */
-function cpixLoader(template: string): (videoId: string) => Promise<string> {
+/** A CPIX document per video from a key server (with its bearer token), fetched with a timeout and kept briefly. */
+function cpixLoader(template: string, token: string | undefined): (videoId: string) => Promise<string> {
   const documents = new LRUCache<string, Promise<string>>({ max: 1000, ttl: 5 * 60_000 });
   return (videoId) => {
     const hit = documents.get(videoId);
     if (hit) return hit;
     const url = template.replaceAll('{videoId}', encodeURIComponent(videoId));
-    const pending = fetch(url, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/xml' } }).then(
+    const pending = fetch(url, {
+      signal: AbortSignal.timeout(5000),
+      headers: { accept: 'application/xml', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    }).then(
       async (res) => {
         if (res.status === 404) throw new KeyError('keys.not_found', `the key server has no CPIX document for video ${videoId}`);
         if (res.status >= 500) throw new KeyError('keys.unavailable', `the key server answered ${res.status} for video ${videoId}`);
+        if (res.status === 401 || res.status === 403)
+          throw new KeyError('keys.invalid', `the key server refused vought's credentials (${res.status}): check VOUGHT_KEY_CPIX_SECRET`);
         if (!res.ok) throw new KeyError('keys.invalid', `the key server answered ${res.status} for video ${videoId}`);
         return res.text();
       },
@@ -79,8 +84,8 @@ export class ContentKeys {
   ) {}
 
   static fromConfig(config: Config, devKeys: DevKeys): ContentKeys {
-    const { secret, rotationSegments, cpixUrl, clearKey } = config.contentKeys;
-    if (cpixUrl) return new ContentKeys(new CpixKeyProvider(cpixLoader(cpixUrl)), rotationSegments, clearKey);
+    const { secret, rotationSegments, cpixUrl, cpixToken, clearKey } = config.contentKeys;
+    if (cpixUrl) return new ContentKeys(new CpixKeyProvider(cpixLoader(cpixUrl, cpixToken)), rotationSegments, clearKey);
     // By default the master secret is derived from the generated dev keys (a separate HKDF label,
     // so it reveals nothing of them): origins that share keys.json agree without another secret.
     const master = secret ?? new Uint8Array(hkdfSync('sha256', devKeys.devSecret, 'vought/content-keys/v1', 'vought/master-secret', 32));

@@ -64,7 +64,13 @@ describe('loadConfig', () => {
     const config = loadConfig({ VOUGHT_KEY_SECRET: '00112233445566778899aabbccddeeff', VOUGHT_KEY_ROTATION: '30' });
     expect(Buffer.from(config.contentKeys.secret ?? []).toString('hex')).toBe('00112233445566778899aabbccddeeff');
     expect(config.contentKeys.rotationSegments).toBe(30);
-    expect(loadConfig({}).contentKeys).toEqual({ secret: undefined, rotationSegments: 0, cpixUrl: undefined, clearKey: true });
+    expect(loadConfig({}).contentKeys).toEqual({
+      secret: undefined,
+      rotationSegments: 0,
+      cpixUrl: undefined,
+      cpixToken: undefined,
+      clearKey: true,
+    });
     expect(loadConfig({ VOUGHT_KEY_CLEARKEY: 'false' }).contentKeys.clearKey).toBe(false);
     expect(() => loadConfig({ VOUGHT_KEY_SECRET: 'my-very-secret-words' })).toThrow(/20 characters, not shown/);
     expect(() => loadConfig({ VOUGHT_KEY_SECRET: 'my-very-secret-words' })).not.toThrow(/very-secret/);

@@ -169,6 +169,11 @@ export const variables = {
     default: undefined,
     doc: "a key server's CPIX document per video, e.g. `https://kms.example/cpix/{videoId}` (unset: keys derived from VOUGHT_KEY_SECRET)",
   },
+  VOUGHT_KEY_CPIX_SECRET: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'bearer token sent to the CPIX key server (`Authorization: Bearer ...`; unset: none)',
+  },
   VOUGHT_KEY_CLEARKEY: {
     schema: bool,
     default: 'true',
@@ -236,7 +241,14 @@ export interface Config {
   };
   log: { level: Raw['VOUGHT_LOG_LEVEL'] };
   /** Encryption just in time: where content keys come from, and the default key rotation. */
-  contentKeys: { secret: Uint8Array | undefined; rotationSegments: number; cpixUrl: string | undefined; clearKey: boolean };
+  contentKeys: {
+    secret: Uint8Array | undefined;
+    rotationSegments: number;
+    cpixUrl: string | undefined;
+    /** Bearer token for the CPIX key server. */
+    cpixToken: string | undefined;
+    clearKey: boolean;
+  };
   origin: { workers: number };
   otel: { endpoint: string | undefined; serviceName: string | undefined };
 }
@@ -331,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       secret: r.VOUGHT_KEY_SECRET ? Uint8Array.from(Buffer.from(r.VOUGHT_KEY_SECRET, 'hex')) : undefined,
       rotationSegments: r.VOUGHT_KEY_ROTATION,
       cpixUrl: r.VOUGHT_KEY_CPIX_URL,
+      cpixToken: r.VOUGHT_KEY_CPIX_SECRET,
       clearKey: r.VOUGHT_KEY_CLEARKEY,
     },
     origin: { workers: r.VOUGHT_WORKERS },
