@@ -9,7 +9,7 @@ import { loadDevKeys, signPlaybackToken } from '@vought/auth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReadyVideo, startTestOrigin, type TestOrigin } from './harness.ts';
-import { type PlayerPage, playersReady, startPlayerPage } from './player-harness.ts';
+import { PAGE_HEAD, type PlayerPage, playersReady, startPlayerPage } from './player-harness.ts';
 
 const ready = await playersReady();
 
@@ -18,11 +18,7 @@ const ready = await playersReady();
 // dashif:Laurl (both Shaka and dash.js read it), the AES-128 key URI from the playlist.
 // state.errors holds the player's errors that end playback (hls.js fatal, Shaka CRITICAL, dash.js
 // errors and failed licence requests).
-const page = `<!doctype html><html><body><video id="v" muted playsinline width="640" height="360"></video>
-<script src="/hls.js"></script><script src="/dash.js"></script><script src="/shaka.js"></script>
-<script>
-const q = new URLSearchParams(location.search);
-const video = document.getElementById('v');
+const page = `${PAGE_HEAD}
 window.state = { errors: [], player: q.get('player') };
 video.addEventListener('error', () => state.errors.push('video element: ' + (video.error && video.error.message)));
 async function start() {

@@ -29,6 +29,13 @@ const libs: Record<string, string> = {
   '/shaka.js': path.join(modules, 'shaka-player/dist/shaka-player.compiled.js'),
 };
 
+/** The start of a test page: one muted <video id="v">, the three players' scripts, `q` (the page's query) and `video`. */
+export const PAGE_HEAD = `<!doctype html><html><body><video id="v" muted playsinline width="640" height="360"></video>
+<script src="/hls.js"></script><script src="/dash.js"></script><script src="/shaka.js"></script>
+<script>
+const q = new URLSearchParams(location.search);
+const video = document.getElementById('v');`;
+
 export interface PlayerPage {
   /** The page's URL (http://localhost:PORT/); add ?player=...&src=... */
   url: string;

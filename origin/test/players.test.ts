@@ -3,16 +3,12 @@
 // quality when the test forces it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReadyVideo, startTestOrigin, type TestOrigin } from './harness.ts';
-import { type PlayerPage, playersReady, startPlayerPage } from './player-harness.ts';
+import { PAGE_HEAD, type PlayerPage, playersReady, startPlayerPage } from './player-harness.ts';
 
 const ready = await playersReady();
 
 // The page: one <video>, a player chosen by ?player=, state exposed on window for the test.
-const page = `<!doctype html><html><body><video id="v" muted playsinline width="640" height="360"></video>
-<script src="/hls.js"></script><script src="/dash.js"></script><script src="/shaka.js"></script>
-<script>
-const q = new URLSearchParams(location.search);
-const video = document.getElementById('v');
+const page = `${PAGE_HEAD}
 window.state = { errors: [], heights: [], switched: null, player: q.get('player') };
 video.addEventListener('error', () => state.errors.push('video element: ' + (video.error && video.error.message)));
 video.addEventListener('resize', () => state.heights.push(video.videoHeight));
