@@ -375,6 +375,17 @@ describe.skipIf(!ffmpeg)('encryption just in time', { timeout: 180_000 }, () => 
     }
     expect((await licence(`{"kids":["${'A'.repeat(22)}"]}`)).status).toBe(404);
     expect((await licence(JSON.stringify({ kids: Array.from({ length: 2000 }, () => 'A'.repeat(22)) }))).status).toBe(413);
+    // a chunked body names no length: counted as it streams, refused past the limit
+    const chunk = new TextEncoder().encode(' '.repeat(64 * 1024));
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 64) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const chunked = await fetch(`${base}/keys/clearkey?token=${token}`, { method: 'POST', body: endless, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
   });
 
   it('encrypts once per fill: concurrent and later requests share one encryption, same bytes and ETag; HEAD and Range answer from the encrypted size', async () => {

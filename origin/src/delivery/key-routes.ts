@@ -6,6 +6,7 @@
 import { KeyError } from '@vought/keys';
 import { TOKEN_PARAMETER } from '@vought/manifest';
 import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { ApiError } from '../http/api-error.ts';
 import type { ContentKeys } from './content-keys.ts';
 import type { DeliveryIndex, DeliveryRecord } from './delivery-index.ts';
@@ -32,12 +33,16 @@ function badLicence(message: string): never {
   throw new ApiError('http.bad_request', `ClearKey licence request: ${message}`);
 }
 
-async function licenceRequest(c: Context): Promise<{ kids: string[]; type: string }> {
-  const length = Number(c.req.header('content-length') ?? '0');
-  if (length > MAX_LICENCE_BYTES) throw new ApiError('http.payload_too_large', `a licence request is at most ${MAX_LICENCE_BYTES} bytes`);
-  const text = await c.req.text();
-  if (Buffer.byteLength(text) > MAX_LICENCE_BYTES)
+/** Refused before it is read, and counted as it streams (a chunked body names no length). */
+const smallBody = bodyLimit({
+  maxSize: MAX_LICENCE_BYTES,
+  onError: () => {
     throw new ApiError('http.payload_too_large', `a licence request is at most ${MAX_LICENCE_BYTES} bytes`);
+  },
+});
+
+async function licenceRequest(c: Context): Promise<{ kids: string[]; type: string }> {
+  const text = await c.req.text();
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -67,7 +72,7 @@ export function mountKeyRoutes(app: Hono, index: DeliveryIndex, access: Playback
     return c.req.method === 'HEAD' ? c.body(null, 200, headers) : c.body(new Uint8Array(key.key), 200, headers);
   });
 
-  app.post('/v1/videos/:id/keys/clearkey', async (c) => {
+  app.post('/v1/videos/:id/keys/clearkey', smallBody, async (c) => {
     const record = await index.get(c.req.param('id'));
     await access.requireToken(record, c.req.header('authorization'), c.req.query(TOKEN_PARAMETER));
     const request = await licenceRequest(c);
