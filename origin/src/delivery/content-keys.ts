@@ -126,7 +126,7 @@ export class ContentKeys {
       );
     // HLS keys are fetched from their key URI: without key delivery, only a DRM can play them
     const usable = (s: EncryptionScheme) => allowed.includes(s) && (this.clearKey || format === 'dash');
-    if (asked !== undefined && !usable(asked))
+    if (asked !== undefined && !this.clearKey && format === 'hls')
       throw new ManifestError(
         'manifest.invalid_query',
         `encryption: ${asked} needs key URIs, which this origin does not serve (VOUGHT_KEY_CLEARKEY=false)`,
@@ -155,10 +155,17 @@ export class ContentKeys {
     if (!ok) throw refused(record, `${encryption.scheme} is not among them`);
   }
 
+  /**
+   * How many key periods segments of `fragments` fragments can fall in: a segment holds at least one
+   * fragment, so its index (from any clip's start) is below the fragment count.
+   */
+  periodCount(record: Protected, fragments: number): number {
+    return periodOf(Math.max(0, fragments - 1), this.rotation(record)) + 1;
+  }
+
   /** Throws 404 unless `period` can be a key period of a segment of `track` under the video's rotation. */
   checkPeriod(record: Protected, track: MediaTrack, period: number): void {
-    const rotation = this.rotation(record);
-    const last = rotation === Number.POSITIVE_INFINITY ? 0 : Math.floor((track.fragments.time.length - 1) / rotation);
+    const last = this.periodCount(record, track.fragments.time.length) - 1;
     if (period > Math.min(last, MAX_KEY_PERIOD))
       throw new ApiError('http.not_found', `key period ${period} does not exist for this video (the last is ${last})`);
   }

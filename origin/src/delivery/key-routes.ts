@@ -22,12 +22,8 @@ const B64URL_KID = /^[A-Za-z0-9_-]{22}$/;
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 
 /** How many key periods a video has under its rotation: its longest track's fragments bound the segments. */
-function periodCount(keys: ContentKeys, record: DeliveryRecord): number {
-  const rotation = keys.rotation(record);
-  if (rotation === Number.POSITIVE_INFINITY) return 1;
-  const fragments = Math.max(1, ...record.index.tracks.map((t) => t.fragments.time.length));
-  return Math.floor((fragments - 1) / rotation) + 1;
-}
+const periodCount = (keys: ContentKeys, record: DeliveryRecord) =>
+  keys.periodCount(record, Math.max(1, ...record.index.tracks.map((t) => t.fragments.time.length)));
 
 function badLicence(message: string): never {
   throw new ApiError('http.bad_request', `ClearKey licence request: ${message}`);

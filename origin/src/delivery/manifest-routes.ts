@@ -16,6 +16,7 @@ import {
   type ManifestQuery,
   mediaPlaylistQuery,
   normaliseQuery,
+  type Presentation,
   parseManifestQuery,
   present,
   TOKEN_PARAMETER,
@@ -41,6 +42,8 @@ const view = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset
 interface BuildContext {
   record: DeliveryRecord;
   query: ManifestQuery;
+  /** The route's presentation of the record under the query, made once (the key periods come from it too). */
+  presentation: () => Presentation;
   passQuery: string;
   /** The scheme this manifest is encrypted with (asked, or the video's policy), and its keys. */
   encryption: { scheme: EncryptionScheme; keys: ManifestKeys } | undefined;
@@ -87,10 +90,10 @@ export function mountManifestRoutes(
     c: Context,
     kind: string,
     format: ManifestFormat,
+    /** What the manifest lists: its selections' segment counts say how many key periods it needs. */
+    presentOf: (record: DeliveryRecord, query: ManifestQuery) => Presentation,
     build: (ctx: BuildContext) => string,
     type: string,
-    /** Segment counts of the selections the manifest lists (how many key periods it needs). */
-    segmentCounts: (record: DeliveryRecord, query: ManifestQuery) => number[],
   ): Promise<Response> {
     const id = c.req.param('id') as string;
     const record = await index.get(id);
@@ -108,10 +111,18 @@ export function mountManifestRoutes(
     const encPart = scheme ? `${scheme}:${keys.rotation(record)}:${format === 'dash' ? licence : ''}` : '';
     const key = `manifest:${id}:${record.version}:${kind}:${normaliseQuery(query)}:${encPart}:${tokenPart}`;
     const text = await deps.cache.getOrLoad(key, async () => {
-      const encryption = scheme
-        ? { scheme, keys: await keys.manifestKeys(record, segmentCounts(record, query), licence, keyQuery) }
-        : undefined;
-      return { value: Buffer.from(build({ record, query, passQuery, encryption })), tags: [videoSurrogateKey(id)], ttlSeconds: 3600 };
+      let made: Presentation | undefined;
+      const presentation = () => {
+        made ??= presentOf(record, query);
+        return made;
+      };
+      const counts = () => [...presentation().video, ...presentation().audio].map((sel) => sel.segments.length);
+      const encryption = scheme ? { scheme, keys: await keys.manifestKeys(record, counts(), licence, keyQuery) } : undefined;
+      return {
+        value: Buffer.from(build({ record, query, presentation, passQuery, encryption })),
+        tags: [videoSurrogateKey(id)],
+        ttlSeconds: 3600,
+      };
     });
     const etag = `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"`;
     const embedsToken = keyQuery !== '' && keyQuery !== passQuery;
@@ -136,11 +147,8 @@ export function mountManifestRoutes(
   });
   const dashEncryption = ({ encryption }: BuildContext) => encryption as { scheme: 'cenc' | 'cbcs'; keys: ManifestKeys } | undefined;
 
-  /** Segment counts of every selection of the presentation (filters and clip applied). */
-  const allCounts = (record: DeliveryRecord, query: ManifestQuery) => {
-    const p = present(record.index, query);
-    return [...p.video, ...p.audio].map((s) => s.segments.length);
-  };
+  /** The presentation under the whole query (filters and clip). */
+  const presentAll = (record: DeliveryRecord, query: ManifestQuery) => present(record.index, query);
   /** A media playlist's own track: only clip and segment duration apply (see below). */
   const mediaQueryOf = (q: ManifestQuery): ManifestQuery => ({
     segmentMs: q.segmentMs,
@@ -148,17 +156,9 @@ export function mountManifestRoutes(
     ...(q.start !== undefined ? { start: q.start } : {}),
     ...(q.end !== undefined ? { end: q.end } : {}),
   });
-  const mediaCounts = (record: DeliveryRecord, query: ManifestQuery) => allCounts(record, mediaQueryOf(query));
 
   app.on(['GET', 'HEAD'], '/v1/videos/:id/hls/master.m3u8', (c) =>
-    manifest(
-      c,
-      'hls-master',
-      'hls',
-      (ctx) => buildMultivariantPlaylist(present(ctx.record.index, ctx.query), hlsOptions(ctx)),
-      M3U8,
-      allCounts,
-    ),
+    manifest(c, 'hls-master', 'hls', presentAll, (ctx) => buildMultivariantPlaylist(ctx.presentation(), hlsOptions(ctx)), M3U8),
   );
 
   app.on(['GET', 'HEAD'], '/v1/videos/:id/hls/:name{[A-Za-z0-9_-]+(\\.iframes)?\\.m3u8}', (c) => {
@@ -169,13 +169,14 @@ export function mountManifestRoutes(
       c,
       `hls-${name}`,
       'hls',
+      (r, q) => present(r.index, mediaQueryOf(q)),
       (ctx) => {
         const { record: r, query: q, passQuery: pass } = ctx;
         const text = r.index.text.find((t) => t.id === trackId);
         if (text && !iframes) return buildSubtitlePlaylist(text, present(r.index, q).duration, { passQuery: pass });
         if (!r.tracks.has(trackId)) throw new ApiError('http.not_found', `no track ${trackId}`);
         // A media playlist serves its track whatever the filters; only clip and segment apply.
-        const p = present(r.index, mediaQueryOf(q));
+        const p = ctx.presentation();
         const selected = [...p.video, ...p.audio].find((s) => s.track.id === trackId);
         if (!selected) throw new ApiError('http.not_found', `no track ${trackId}`);
         if (iframes) {
@@ -193,7 +194,6 @@ export function mountManifestRoutes(
         return buildMediaPlaylist(selected, hlsOptions(ctx));
       },
       M3U8,
-      mediaCounts,
     );
   });
 
@@ -202,14 +202,14 @@ export function mountManifestRoutes(
       c,
       'dash',
       'dash',
+      presentAll,
       (ctx) =>
-        buildMpd(present(ctx.record.index, ctx.query), {
+        buildMpd(ctx.presentation(), {
           passQuery: ctx.passQuery,
           thumbnails: ctx.record.index.thumbnails,
           encryption: dashEncryption(ctx),
         }),
       MPD,
-      allCounts,
     ),
   );
 
@@ -218,9 +218,9 @@ export function mountManifestRoutes(
       c,
       'dash-ondemand',
       'dash',
-      (ctx) => buildOnDemandMpd(present(ctx.record.index, ctx.query), { passQuery: ctx.passQuery, encryption: dashEncryption(ctx) }),
+      presentAll,
+      (ctx) => buildOnDemandMpd(ctx.presentation(), { passQuery: ctx.passQuery, encryption: dashEncryption(ctx) }),
       MPD,
-      () => [],
     ),
   );
 
